@@ -1,0 +1,54 @@
+import Domain
+import Logging
+public import Marketplace
+public import Storage
+import Foundation
+
+/// Where the platform runs and how. Built by the CLI from flags > environment > defaults;
+/// tests build it directly (DESIGN.md, example 7).
+public struct AppConfig: Sendable {
+    public enum Environment: String, Sendable, CaseIterable {
+        case development, production, test
+    }
+
+    public var environment: Environment = .development
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = "./covenant-data"
+    /// nil selects the embedded SQLite file in the data directory.
+    public var database: DatabaseLocation?
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Largest JSON request body accepted (413 beyond).
+    public var maxBodyBytes = 64 * 1024
+    /// Use the last `X-Forwarded-For` address as the client address (only behind a trusted proxy).
+    public var trustForwardedFor = false
+    public var security = SecuritySettings()
+
+    public init() {}
+
+    public var keyFilePath: String { dataDir + "/keys.json" }
+    public var databaseLocation: DatabaseLocation { database ?? .sqliteFile(dataDir + "/covenant.sqlite") }
+    public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+    /// Reads `COVENANT_*` environment variables over the defaults; flags are applied by the CLI afterwards.
+    public static func fromEnvironment(_ env: [String: String]) -> AppConfig {
+        var config = AppConfig()
+        if let value = env["COVENANT_ENVIRONMENT"], let parsed = Environment(rawValue: value) {
+            config.environment = parsed
+        }
+        if let value = env["COVENANT_HOST"] { config.host = value }
+        if let value = env["COVENANT_PORT"], let port = Int(value) { config.port = port }
+        if let value = env["COVENANT_DATA_DIR"] { config.dataDir = value }
+        if let value = env["COVENANT_DATABASE_URL"], !value.isEmpty { config.database = .parse(value) }
+        if let value = env["COVENANT_TLS_CERT"] { config.tlsCertificatePath = value }
+        if let value = env["COVENANT_TLS_KEY"] { config.tlsKeyPath = value }
+        if let value = env["COVENANT_TRUST_FORWARDED_FOR"] { config.trustForwardedFor = value == "1" || value == "true" }
+        if let value = env["COVENANT_SESSION_IDLE_SECONDS"], let n = Int64(value) { config.security.sessionIdleSeconds = n }
+        if let value = env["COVENANT_LOCKOUT_THRESHOLD"], let n = Int(value) { config.security.lockoutThreshold = n }
+        if let value = env["COVENANT_LOCKOUT_SECONDS"], let n = Int64(value) {
+            config.security.lockoutDurationSeconds = n
+        }
+        return config
+    }
+}

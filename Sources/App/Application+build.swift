@@ -1,0 +1,99 @@
+// App owns HTTP: typed request contexts per party, middleware, thin handlers, the route table.
+// Handlers decode, call one use case and encode; rules live in Marketplace.
+import HummingbirdCore
+import Domain
+import Foundation
+import Storage
+public import Hummingbird
+import HummingbirdTLS
+public import Logging
+public import Marketplace
+import Metrics
+import NIOCore
+public import Prometheus
+import Synchronization
+
+/// The Prometheus registry behind `/metrics`, installed as the process's metrics backend once.
+public enum MetricsBackend {
+    private static let installed = Mutex(false)
+    public static let registry = PrometheusCollectorRegistry()
+
+    public static func bootstrap() {
+        installed.withLock { done in
+            guard !done else { return }
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            done = true
+        }
+    }
+}
+
+/// Builds the router: every route of the platform, each behind the context that says who may call it.
+public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequestContext> {
+    MetricsBackend.bootstrap()
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        SecurityHeadersMiddleware<AppRequestContext>(tls: config.tlsEnabled)
+        ProblemMiddleware(platform: platform)
+        MetricsMiddleware<AppRequestContext>()
+        AuthenticationMiddleware(platform: platform, trustForwardedFor: config.trustForwardedFor)
+    }
+    let limit = config.maxBodyBytes
+    let operations = OperationsHandlers(platform: platform, registry: MetricsBackend.registry)
+    let accounts = AccountHandlers(platform: platform, maxBodyBytes: limit)
+    let sessions = SessionHandlers(platform: platform, maxBodyBytes: limit)
+    let twoFactor = TwoFactorHandlers(platform: platform, maxBodyBytes: limit)
+    let team = TeamHandlers(platform: platform, maxBodyBytes: limit)
+
+    // Anyone.
+    router.get("health/live", use: operations.live)
+    router.get("health/ready", use: operations.ready)
+    router.get("metrics", use: operations.metrics)
+    let api = router.group("api/v1")
+    api.get("openapi.yaml", use: operations.openAPI)
+    api.post("accounts", use: accounts.register)
+    api.post("sessions", use: sessions.create)
+
+    // Any signed-in account, even before two-factor enrolment (so that it can enrol).
+    let signedIn = api.group(context: SignedInContext.self)
+    signedIn.delete("sessions/current", use: sessions.deleteCurrent)
+    signedIn.get("me", use: accounts.me)
+    signedIn.put("me/password", use: accounts.changePassword)
+    signedIn.get("me/notices", use: accounts.notices)
+    signedIn.get("me/sessions", use: sessions.list)
+    signedIn.delete("me/sessions/:id", use: sessions.revoke)
+    signedIn.post("me/two-factor", use: twoFactor.begin)
+    signedIn.post("me/two-factor/confirm", use: twoFactor.confirm)
+    signedIn.delete("me/two-factor", use: twoFactor.disable)
+
+    // Merchant owners and staff, two-factor passed, by permission.
+    let merchant = api.group("merchant", context: MerchantContext.self)
+    merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
+    merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
+
+    // Platform staff, two-factor passed, by permission.
+    let staff = api.group("staff", context: StaffContext.self)
+    staff.get("accounts", use: requiring(.listAccounts, team.listAccounts))
+    staff.post("accounts/:id/unlock", use: requiring(.unlockAccounts, team.unlock))
+    return router
+}
+
+/// The HTTP application for `covenant serve` (TLS when configured).
+public func buildApplication(platform: Platform, config: AppConfig, logger: Logger) throws
+    -> some ApplicationProtocol
+{
+    let router = buildRouter(platform: platform, config: config)
+    let server: HTTPServerBuilder
+    if let certPath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath {
+        let certificates = try NIOSSLCertificate.fromPEMFile(certPath)
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        server = try .tls(.http1(), tlsConfiguration: tls)
+    } else {
+        server = .http1()
+    }
+    return Application(
+        router: router, server: server,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
+        logger: logger)
+}

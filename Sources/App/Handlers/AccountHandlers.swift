@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import Storage
+import Domain
+import Hummingbird
+import Marketplace
+
+/// `POST /api/v1/accounts`, `/api/v1/me…`: registration, profile, password, notices.
+struct AccountHandlers {
+    let platform: Platform
+    let maxBodyBytes: Int
+
+    struct RegisterBody: StrictDecodable {
+        static let fields: Set<String> = ["kind", "login", "password", "displayName"]
+        let kind: String
+        let login: String
+        let password: String
+        let displayName: String
+    }
+
+    struct Created: Encodable { let id: String }
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(RegisterBody.self, from: request, maxBytes: maxBodyBytes)
+        guard let kind = AccountKind(rawValue: body.kind), kind == .consumer || kind == .merchant else {
+            throw Problem.invalid("kind", "The kind must be 'consumer' or 'merchant'.")
+        }
+        let id = try await Registration.register(
+            RegistrationInput(kind: kind, login: body.login, password: body.password, displayName: body.displayName),
+            platform: platform)
+        return try JSONResponse.make(Created(id: id), status: .created)
+    }
+
+    @Sendable func me(_ request: Request, context: SignedInContext) async throws -> Response {
+        try JSONResponse.make(try await Profile.me(caller: context.caller, platform: platform))
+    }
+
+    @Sendable func notices(_ request: Request, context: SignedInContext) async throws -> Response {
+        try JSONResponse.make(["notices": try await Profile.notices(caller: context.caller, platform: platform)])
+    }
+
+    struct PasswordBody: StrictDecodable {
+        static let fields: Set<String> = ["currentPassword", "newPassword"]
+        let currentPassword: String
+        let newPassword: String
+    }
+
+    @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await JSONBody.decode(PasswordBody.self, from: request, maxBytes: maxBodyBytes)
+        try await Passwords.change(
+            caller: context.caller, current: body.currentPassword, new: body.newPassword, platform: platform)
+        return Response(status: .noContent)
+    }
+}

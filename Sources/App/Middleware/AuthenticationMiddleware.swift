@@ -1,0 +1,38 @@
+import Domain
+import Foundation
+import Logging
+import Storage
+import HTTPTypes
+import Hummingbird
+import Marketplace
+
+/// Resolves `Authorization: Bearer <token>` to a caller. (Cookie sessions arrive with the web pages,
+/// together with their CSRF tokens; the JSON API takes bearer tokens only, so it needs no CSRF defence.)
+/// It never refuses: the typed contexts decide who may reach what.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let platform: Platform
+    let trustForwardedFor: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        var context = context
+        if trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] {
+            let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if !last.isEmpty, last.count <= 64 { context.peerAddress = last }
+        }
+        if let token = Self.token(from: request) {
+            context.caller = try await Sessions.authenticate(token: token, platform: platform)
+        }
+        return try await next(request, context)
+    }
+
+    static func token(from request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+        }
+        return nil
+    }
+}

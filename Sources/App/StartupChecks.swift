@@ -1,0 +1,41 @@
+import Domain
+import Logging
+import Marketplace
+import Foundation
+public import Privacy
+import Storage
+
+/// Why the platform refuses to start in production; each message says exactly what to fix.
+public enum StartupChecks {
+    public static func productionProblems(config: AppConfig, keyFileExists: Bool, keys: KeyMaterial?) -> [String] {
+        guard config.environment == .production else { return [] }
+        var problems: [String] = []
+        if !keyFileExists {
+            problems.append(
+                "No key file at \(config.keyFilePath). Create one with `covenant keys init --data-dir \(config.dataDir)`.")
+        } else {
+            if let mode = KeyFile.permissions(path: config.keyFilePath), mode & 0o077 != 0 {
+                problems.append(
+                    "The key file \(config.keyFilePath) is readable by others (mode \(String(mode, radix: 8))). "
+                        + "Run `chmod 600 \(config.keyFilePath)`.")
+            }
+            if keys?.origin == .generated {
+                problems.append(
+                    "The key file \(config.keyFilePath) holds keys generated automatically for development. "
+                        + "Provision keys with `covenant keys init --data-dir \(config.dataDir)` on a fresh data directory.")
+            }
+        }
+        if !config.tlsEnabled {
+            problems.append("TLS is not configured. Pass --tls-cert and --tls-key (or COVENANT_TLS_CERT/COVENANT_TLS_KEY).")
+        } else {
+            for path in [config.tlsCertificatePath, config.tlsKeyPath].compactMap({ $0 })
+            where !FileManager.default.isReadableFile(atPath: path) {
+                problems.append("The TLS file \(path) cannot be read.")
+            }
+        }
+        if config.security.passwordHashCost < 12 {
+            problems.append("The bcrypt cost is \(config.security.passwordHashCost); production needs at least 12.")
+        }
+        return problems
+    }
+}

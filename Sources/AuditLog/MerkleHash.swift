@@ -1,0 +1,108 @@
+import Crypto
+public import Foundation
+
+/// A 32-byte SHA-256 hash of a Merkle tree leaf or node (RFC 9162 §2.1.1).
+///
+/// The bytes are kept inline (no heap allocation), so hashing millions of nodes stays cheap.
+/// JSON encodes a hash as a standard base64 string.
+public struct MerkleHash: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The length of every hash, in bytes.
+    public static let byteCount = 32
+
+    /// The 32 bytes, in memory order.
+    private let storage: SIMD4<UInt64>
+
+    /// Wraps exactly 32 bytes; `nil` for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == Self.byteCount else { return nil }
+        var storage = SIMD4<UInt64>()
+        withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: bytes) }
+        self.storage = storage
+    }
+
+    /// Decodes standard base64 of exactly 32 bytes; `nil` otherwise.
+    public init?(base64: String) {
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        self.init(bytes: data)
+    }
+
+    /// Decodes 64 hexadecimal digits (either case); `nil` otherwise.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 2 * Self.byteCount else { return nil }
+        var bytes: [UInt8] = []
+        for pair in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self.init(bytes: bytes)
+    }
+
+    init(_ digest: SHA256.Digest) {
+        storage = digest.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
+    }
+
+    /// The 32 bytes.
+    public var data: Data { withUnsafeBytes { Data($0) } }
+
+    /// Standard base64 (44 characters).
+    public var base64: String { data.base64EncodedString() }
+
+    /// Lowercase hexadecimal (64 characters).
+    public var hex: String { data.map { String(format: "%02x", $0) }.joined() }
+
+    public var description: String { hex }
+
+    /// Calls `body` with the 32 bytes.
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try Swift.withUnsafeBytes(of: storage, body)
+    }
+
+    /// The root of the empty tree: SHA-256 of the empty string.
+    public static let emptyTree = MerkleHash(SHA256.hash(data: Data()))
+
+    /// The hash of a leaf: SHA-256(0x00 || leaf bytes).
+    public static func leaf(_ bytes: some DataProtocol) -> MerkleHash {
+        var hasher = SHA256(prefix: 0x00)
+        hasher.update(data: bytes)
+        return MerkleHash(hasher.finalize())
+    }
+
+    /// The hash of an interior node: SHA-256(0x01 || left || right).
+    public static func node(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
+        var hasher = SHA256(prefix: 0x01)
+        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return MerkleHash(hasher.finalize())
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let hash = MerkleHash(base64: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected base64 of 32 bytes")
+        }
+        self = hash
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(base64)
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension SHA256 {
+    /// A hasher that has already absorbed the RFC 9162 domain-separation byte.
+    fileprivate init(prefix: UInt8) {
+        self.init()
+        Swift.withUnsafeBytes(of: prefix) { update(bufferPointer: $0) }
+    }
+}

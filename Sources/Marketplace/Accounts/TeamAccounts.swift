@@ -1,0 +1,89 @@
+public import Domain
+import Foundation
+import Crypto
+import SQLKit
+import Storage
+
+/// A new sub-account or staff account with its one-time password (shown once, must be changed).
+public struct CreatedAccount: Sendable, Codable {
+    public let id: String
+    public let oneTimePassword: String
+}
+
+/// Merchant staff sub-accounts (3.2) and platform staff accounts (2.3.3).
+public enum TeamAccounts {
+    /// A merchant owner adds a staff member with one role to their own store.
+    public static func addMerchantStaff(
+        caller: Caller, login: String, displayName: String, role: Role, platform: Platform
+    ) async throws -> CreatedAccount {
+        try caller.require(.manageMerchantStaff)
+        guard Role.merchantStaffRoles.contains(role), let merchantId = caller.merchantId else {
+            throw Problem.invalid("role", "A merchant staff role is one of: catalog, fulfilment, finance.")
+        }
+        let password = oneTimePassword()
+        let id = try await Registration.create(
+            role: role, merchantId: merchantId, login: login, password: password, displayName: displayName,
+            mustChangePassword: true, actor: caller.accountId, platform: platform)
+        return CreatedAccount(id: id, oneTimePassword: password)
+    }
+
+    /// The staff of the caller's own store; the merchant id is in the query.
+    public static func listMerchantStaff(caller: Caller, platform: Platform) async throws -> [ProfileView] {
+        try caller.require(.viewMerchantStaff)
+        guard let merchantId = caller.merchantId else { return [] }
+        let db = platform.db.sql
+        var views: [ProfileView] = []
+        for row in try await AccountStore.list(merchantId: merchantId, on: db) {
+            views.append(try await Profile.maskedView(of: row, platform: platform, on: db))
+        }
+        return views
+    }
+
+    /// Creates a platform staff account (from the CLI, run by the operator on the server).
+    public static func addPlatformStaff(role: Role, login: String, displayName: String, password: String?, platform: Platform)
+        async throws -> CreatedAccount
+    {
+        guard Role.platformStaffRoles.contains(role) else {
+            throw Problem.invalid("role", "A staff role is one of: " + Role.platformStaffRoles.map(\.rawValue).joined(separator: ", "))
+        }
+        let secret = password ?? oneTimePassword()
+        let id = try await Registration.create(
+            role: role, merchantId: nil, login: login, password: secret, displayName: displayName,
+            mustChangePassword: password == nil, actor: nil, platform: platform)
+        return CreatedAccount(id: id, oneTimePassword: secret)
+    }
+
+    /// Accounts for staff with `accounts.list`: masked, paginated.
+    public static func listAccounts(caller: Caller, limit: Int, offset: Int, platform: Platform) async throws
+        -> [ProfileView]
+    {
+        try caller.require(.listAccounts)
+        let db = platform.db.sql
+        var views: [ProfileView] = []
+        for row in try await AccountStore.list(limit: max(1, min(limit, 100)), offset: max(0, offset), on: db) {
+            views.append(try await Profile.maskedView(of: row, platform: platform, on: db))
+        }
+        return views
+    }
+
+    /// Lifts a lockout early (staff with `accounts.unlock`).
+    public static func unlock(accountId: String, caller: Caller, platform: Platform) async throws {
+        try caller.require(.unlockAccounts)
+        try await platform.db.transaction { db in
+            guard try await AccountStore.find(id: accountId, on: db) != nil else { throw Problem.notFound("The account") }
+            try await AccountStore.setLockedUntil(nil, id: accountId, now: platform.now, on: db)
+            try await LoginAttemptStore.clearFailures(accountId: accountId, on: db)
+            try await AuditTrail.record(
+                AuditEvent("account.unlock", actor: caller.accountId, subject: accountId, object: "account:\(accountId)"),
+                platform: platform, on: db)
+        }
+    }
+
+    /// 20 characters from a 57-symbol alphabet (~116 bits): never in a common list, shown once.
+    static func oneTimePassword() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        let chars = (0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] }
+        return stride(from: 0, to: 20, by: 5).map { String(chars[$0..<$0 + 5]) }.joined(separator: "-")
+    }
+}

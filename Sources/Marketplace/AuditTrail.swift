@@ -1,0 +1,66 @@
+import Domain
+import Foundation
+import Crypto
+public import SQLKit
+import Storage
+import Privacy
+
+/// One security audit event (clause 2.2). Actor and subject are account ids here and become keyed
+/// pseudonyms in storage; details are encrypted under the subject's data key, so erasing a person
+/// erases their details while the event's hash stays in the log.
+public struct AuditEvent: Sendable {
+    public enum Outcome: String, Sendable { case success, failure, denied }
+
+    public let type: String
+    public let actor: String?
+    public let subject: String?
+    public let object: String
+    public let outcome: Outcome
+    public let details: [String: String]
+
+    public init(
+        _ type: String, actor: String?, subject: String? = nil, object: String = "", outcome: Outcome = .success,
+        details: [String: String] = [:]
+    ) {
+        self.type = type
+        self.actor = actor
+        self.subject = subject
+        self.object = object
+        self.outcome = outcome
+        self.details = details
+    }
+}
+
+/// Writes audit events inside the caller's transaction: no audit event, no commit (fail closed).
+public enum AuditTrail {
+    /// The key subject for events that concern no person.
+    static let platformSubject = "platform:audit"
+
+    /// Records `event` on `db` (a transaction). Throws if it cannot be written, which aborts the action.
+    @discardableResult
+    public static func record(_ event: AuditEvent, platform: Platform, on db: any SQLDatabase) async throws -> Int64 {
+        let keySubject = event.subject ?? event.actor ?? platformSubject
+        let key = try await SubjectKeys.keyForWriting(subject: keySubject, platform: platform, on: db)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let detailsJSON = String(decoding: try encoder.encode(event.details), as: UTF8.self)
+        let context = FieldContext(table: "audit_details", column: "details_cipher", row: keySubject)
+        let cipher = try FieldCipher.seal(detailsJSON, key: key, context: context)
+        let hash = SHA256.hash(data: cipher).map { String(format: "%02x", $0) }.joined()
+        let row = AuditEventRow(
+            event_type: event.type,
+            actor: event.actor.map(platform.keys.pseudonym) ?? "",
+            subject: event.subject.map(platform.keys.pseudonym) ?? "",
+            object_ref: event.object,
+            outcome: event.outcome.rawValue,
+            occurred_at: platform.now,
+            details_hash: hash
+        )
+        return try await AuditStore.append(row, keySubject: keySubject, detailsCipher: cipher, on: db)
+    }
+
+    /// Records an event in a transaction of its own (denials and failures that change nothing else).
+    public static func recordAlone(_ event: AuditEvent, platform: Platform) async throws {
+        _ = try await platform.db.transaction { db in try await record(event, platform: platform, on: db) }
+    }
+}

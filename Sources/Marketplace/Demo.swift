@@ -1,0 +1,79 @@
+import Domain
+import Foundation
+import Storage
+
+/// One demo account's sign-in details (printed once by `covenant serve --demo`, kept in the data dir).
+public struct DemoLogin: Sendable, Codable {
+    public let role: String
+    public let login: String
+    public let password: String
+    /// Base32 TOTP secret, for accounts that must use two-factor authentication.
+    public let totpSecret: String?
+}
+
+/// Seeds a demo marketplace: an administrator, two merchants each with a staff member, two consumers.
+/// Passwords are generated per install, never fixed in code.
+public enum Demo {
+    static let adminLogin = "admin@demo.covenant.test"
+
+    /// Seeds once; returns nil when the demo data already exists.
+    public static func seed(platform: Platform) async throws -> [DemoLogin]? {
+        let adminIndex = try AccountFields.loginIndex(try Login(adminLogin), platform: platform)
+        if try await AccountStore.find(loginIndex: adminIndex, on: platform.db.sql) != nil { return nil }
+
+        var logins: [DemoLogin] = []
+        let admin = try await TeamAccounts.addPlatformStaff(
+            role: .admin, login: adminLogin, displayName: "演示管理员", password: TeamAccounts.oneTimePassword(),
+            platform: platform)
+        logins.append(try await withTwoFactor(role: "admin", login: adminLogin, account: admin, platform: platform))
+
+        for (n, name) in [(1, "青山茶庄"), (2, "海港数码")] {
+            let login = "merchant\(n)@demo.covenant.test"
+            let password = TeamAccounts.oneTimePassword()
+            let id = try await Registration.register(
+                RegistrationInput(kind: .merchant, login: login, password: password, displayName: name),
+                platform: platform)
+            let owner = CreatedAccount(id: id, oneTimePassword: password)
+            let ownerLogin = try await withTwoFactor(role: "merchant owner", login: login, account: owner, platform: platform)
+            logins.append(ownerLogin)
+
+            let staffLogin = "staff\(n)@demo.covenant.test"
+            let staffPassword = TeamAccounts.oneTimePassword()
+            let staffId = try await Registration.create(
+                role: .fulfilment, merchantId: id, login: staffLogin, password: staffPassword,
+                displayName: "发货员\(n)", mustChangePassword: false, actor: id, platform: platform)
+            logins.append(
+                try await withTwoFactor(
+                    role: "merchant staff (fulfilment)", login: staffLogin,
+                    account: CreatedAccount(id: staffId, oneTimePassword: staffPassword), platform: platform))
+        }
+
+        for (phone, name) in [("13800138001", "张三"), ("13900139002", "李四")] {
+            let password = TeamAccounts.oneTimePassword()
+            _ = try await Registration.register(
+                RegistrationInput(kind: .consumer, login: phone, password: password, displayName: name),
+                platform: platform)
+            logins.append(DemoLogin(role: "consumer", login: phone, password: password, totpSecret: nil))
+        }
+        return logins
+    }
+
+    /// Enrols a demo account in TOTP so its printed logins work for privileged actions at once.
+    private static func withTwoFactor(role: String, login: String, account: CreatedAccount, platform: Platform)
+        async throws -> DemoLogin
+    {
+        let session = try await SignIn.signIn(
+            SignInInput(login: login, password: account.oneTimePassword, otp: nil, ip: "127.0.0.1", userAgent: "demo"),
+            platform: platform)
+        guard let caller = try await Sessions.authenticate(token: session.token, platform: platform) else {
+            throw Problem.internalError
+        }
+        let enrolment = try await TwoFactor.begin(caller: caller, platform: platform)
+        guard let code = TwoFactor.code(secretBase32: enrolment.secret, at: platform.now) else {
+            throw Problem.internalError
+        }
+        _ = try await TwoFactor.confirm(code: code, caller: caller, platform: platform)
+        try await Sessions.signOut(caller: caller, platform: platform)
+        return DemoLogin(role: role, login: login, password: account.oneTimePassword, totpSecret: enrolment.secret)
+    }
+}

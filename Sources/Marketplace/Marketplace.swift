@@ -1,0 +1,53 @@
+// Marketplace owns the use cases: each takes a typed caller and plain inputs, runs one transaction with
+// its audit event, and returns plain outputs. It must not import App (no HTTP here).
+public import Domain
+public import Logging
+public import Privacy
+public import Storage
+import Foundation
+
+/// Security settings with their defaults (clauses 2.2, 3.2, 4.x). Every one can be configured.
+public struct SecuritySettings: Sendable {
+    /// bcrypt cost; production refuses less than 12.
+    public var passwordHashCost = 12
+    /// Failed sign-ins on one account within `lockoutWindowSeconds` that lock it.
+    public var lockoutThreshold = 5
+    public var lockoutWindowSeconds: Int64 = 15 * 60
+    public var lockoutDurationSeconds: Int64 = 30 * 60
+    /// Failed sign-ins from one address within `ipWindowSeconds` before it is throttled.
+    public var ipFailureLimit = 20
+    public var ipWindowSeconds: Int64 = 10 * 60
+    /// Sessions end after this long without use.
+    public var sessionIdleSeconds: Int64 = 15 * 60
+    /// Absolute lifetime of merchant and staff sessions, and of consumer sessions.
+    public var privilegedSessionLifetimeSeconds: Int64 = 8 * 3600
+    public var consumerSessionLifetimeSeconds: Int64 = 30 * 24 * 3600
+
+    public init() {}
+}
+
+/// Everything a use case needs: storage, keys, time, policy. Built once at start-up.
+public struct Platform: Sendable {
+    public let db: DatabaseStack
+    public let keys: KeyRing
+    public let clock: any Clock
+    public let settings: SecuritySettings
+    public let passwordPolicy: PasswordPolicy
+    public let logger: Logger
+
+    public init(db: DatabaseStack, keys: KeyRing, clock: any Clock, settings: SecuritySettings, logger: Logger) {
+        self.db = db
+        self.keys = keys
+        self.clock = clock
+        self.settings = settings
+        self.passwordPolicy = PasswordPolicy(commonPasswords: CommonPasswords.list)
+        self.logger = logger
+    }
+
+    var now: Int64 { clock.nowMillis }
+}
+
+/// Fresh random identifiers (UUID v4 text).
+enum Identifiers {
+    static func make() -> String { UUID().uuidString.lowercased() }
+}

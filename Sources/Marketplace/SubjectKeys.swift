@@ -1,0 +1,38 @@
+import Crypto
+import Domain
+import Privacy
+import SQLKit
+import Storage
+
+/// Per-person data keys (crypto-shredding): each person's fields are encrypted under their own key,
+/// wrapped by the versioned master key. Destroying the wrapped key erases the person everywhere.
+enum SubjectKeys {
+    /// Creates the subject's key if it has none; returns the usable key.
+    static func keyForWriting(subject: String, platform: Platform, on db: any SQLDatabase) async throws -> SymmetricKey {
+        if let existing = try await SubjectKeyStore.find(subjectId: subject, on: db) {
+            return try unwrap(existing, platform: platform)
+        }
+        let key = KeyRing.newDataKey()
+        let wrapped = try platform.keys.wrap(key, subject: subject)
+        try await SubjectKeyStore.insert(
+            SubjectKeyRow(
+                subject_id: subject, master_version: Int64(wrapped.masterVersion), wrapped_key: wrapped.sealed,
+                created_at: platform.now),
+            on: db)
+        return key
+    }
+
+    /// The subject's key for reading; fails if it was destroyed.
+    static func key(subject: String, platform: Platform, on db: any SQLDatabase) async throws -> SymmetricKey {
+        guard let row = try await SubjectKeyStore.find(subjectId: subject, on: db) else {
+            throw Problem.notFound("The data key")
+        }
+        return try unwrap(row, platform: platform)
+    }
+
+    private static func unwrap(_ row: SubjectKeyRow, platform: Platform) throws -> SymmetricKey {
+        guard let sealed = row.wrapped_key else { throw Problem.notFound("The data key (erased)") }
+        return try platform.keys.unwrap(
+            WrappedKey(masterVersion: Int(row.master_version), sealed: sealed), subject: row.subject_id)
+    }
+}

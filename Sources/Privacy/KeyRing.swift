@@ -1,0 +1,111 @@
+public import Crypto
+public import Foundation
+
+/// A wrapped (encrypted) per-person data key and the master key version that wrapped it.
+public struct WrappedKey: Sendable, Equatable {
+    public let masterVersion: Int
+    public let sealed: Data
+
+    public init(masterVersion: Int, sealed: Data) {
+        self.masterVersion = masterVersion
+        self.sealed = sealed
+    }
+}
+
+/// Something that can wrap and unwrap data keys: the local key file by default; an external KMS or HSM
+/// can implement the same protocol.
+public protocol KeyWrapper: Sendable {
+    var currentMasterVersion: Int { get }
+    func wrap(_ dataKey: SymmetricKey, subject: String) throws -> WrappedKey
+    func unwrap(_ wrapped: WrappedKey, subject: String) throws -> SymmetricKey
+}
+
+/// The platform's keys, loaded from the key file. Versioned master keys wrap per-person data keys;
+/// separate keys derive blind indexes, audit pseudonyms and sign the audit log.
+public struct KeyRing: KeyWrapper {
+    // Raw bytes (Sendable); `SymmetricKey` values are made at the point of use.
+    let masterKeys: [Int: Data]
+    public let currentMasterVersion: Int
+    let blindIndexKeys: [Int: Data]
+    public let currentBlindIndexVersion: Int
+    let pseudonymKey: Data
+    let auditSigningKeyBytes: Data
+    /// Whether the keys were generated automatically (refused in production).
+    public let generated: Bool
+    /// When the current master key was created (ms since epoch).
+    public let currentMasterCreatedAt: Int64
+
+    public init(material: KeyMaterial) throws {
+        func decode(_ key: KeyMaterial.VersionedKey) throws -> (Int, Data) {
+            guard let bytes = Data(base64Encoded: key.key), bytes.count == 32 else {
+                throw PrivacyError.keyFile("key version \(key.version) is not 32 bytes of base64")
+            }
+            return (key.version, bytes)
+        }
+        let masters = try Dictionary(material.masterKeys.map(decode), uniquingKeysWith: { a, _ in a })
+        let indexes = try Dictionary(material.blindIndexKeys.map(decode), uniquingKeysWith: { a, _ in a })
+        guard let masterVersion = masters.keys.max(), let indexVersion = indexes.keys.max() else {
+            throw PrivacyError.keyFile("no master or blind-index key")
+        }
+        guard let pseudo = Data(base64Encoded: material.pseudonymKey), pseudo.count == 32,
+            let signing = Data(base64Encoded: material.auditSigningKey),
+            (try? Curve25519.Signing.PrivateKey(rawRepresentation: signing)) != nil
+        else { throw PrivacyError.keyFile("pseudonym or audit signing key is malformed") }
+        self.masterKeys = masters
+        self.currentMasterVersion = masterVersion
+        self.blindIndexKeys = indexes
+        self.currentBlindIndexVersion = indexVersion
+        self.pseudonymKey = pseudo
+        self.auditSigningKeyBytes = signing
+        self.generated = material.origin == .generated
+        self.currentMasterCreatedAt = material.masterKeys.first { $0.version == masterVersion }?.createdAt ?? 0
+    }
+
+    /// Ed25519 key that signs audit tree heads.
+    public var auditSigningKey: Curve25519.Signing.PrivateKey {
+        // Validated in init.
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: auditSigningKeyBytes)
+    }
+
+    public func wrap(_ dataKey: SymmetricKey, subject: String) throws -> WrappedKey {
+        guard let master = masterKeys[currentMasterVersion].map(SymmetricKey.init(data:)) else {
+            throw PrivacyError.unknownKeyVersion(currentMasterVersion)
+        }
+        let raw = dataKey.withUnsafeBytes { Data($0) }
+        let context = FieldContext(table: "subject_keys", column: "v\(currentMasterVersion)", row: subject)
+        let box = try AES.GCM.seal(raw, using: master, authenticating: context.associatedData)
+        guard let combined = box.combined else { throw PrivacyError.malformedCiphertext }
+        return WrappedKey(masterVersion: currentMasterVersion, sealed: combined)
+    }
+
+    public func unwrap(_ wrapped: WrappedKey, subject: String) throws -> SymmetricKey {
+        guard let master = masterKeys[wrapped.masterVersion].map(SymmetricKey.init(data:)) else {
+            throw PrivacyError.unknownKeyVersion(wrapped.masterVersion)
+        }
+        let context = FieldContext(table: "subject_keys", column: "v\(wrapped.masterVersion)", row: subject)
+        do {
+            let box = try AES.GCM.SealedBox(combined: wrapped.sealed)
+            return SymmetricKey(data: try AES.GCM.open(box, using: master, authenticating: context.associatedData))
+        } catch {
+            throw PrivacyError.authenticationFailed
+        }
+    }
+
+    /// A fresh random 256-bit data key for one person.
+    public static func newDataKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
+
+    /// Blind index for exact lookups: truncated HMAC-SHA256 (16 bytes) under a key of its own,
+    /// separated by purpose, prefixed with the key version (`v1:…`).
+    public func blindIndex(_ value: String, purpose: String, version: Int? = nil) throws -> String {
+        let v = version ?? currentBlindIndexVersion
+        guard let key = blindIndexKeys[v].map(SymmetricKey.init(data:)) else { throw PrivacyError.unknownKeyVersion(v) }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)|\(value)".utf8), using: key)
+        return "v\(v):" + Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Keyed pseudonym for the audit log and logs: stable per subject, meaningless without the key.
+    public func pseudonym(_ subject: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("pseudonym|\(subject)".utf8), using: SymmetricKey(data: pseudonymKey))
+        return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,152 @@
+import FluentKit
+import SQLKit
+
+/// The schema, as small named migrations applied in order (DESIGN.md, example 6).
+/// Timestamps are Int64 milliseconds since the epoch; personal fields are ciphertext (`_cipher`) with
+/// blind indexes (`_index`) for exact lookups.
+enum Schema {
+    static let all: [any Migration] = [
+        CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
+        CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(),
+    ]
+}
+
+struct CreateSubjectKeys: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("subject_keys")
+            .field("subject_id", .string, .identifier(auto: false))
+            .field("master_version", .int64, .required)
+            .field("wrapped_key", .data)
+            .field("created_at", .int64, .required)
+            .field("destroyed_at", .int64)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("subject_keys").delete() }
+}
+
+struct CreateAccounts: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("accounts")
+            .field("id", .string, .identifier(auto: false))
+            .field("kind", .string, .required)
+            .field("role", .string, .required)
+            .field("merchant_id", .string)
+            .field("login_kind", .string, .required)
+            .field("login_index", .string, .required)
+            .field("login_cipher", .data, .required)
+            .field("display_name_cipher", .data, .required)
+            .field("password_hash", .string, .required)
+            .field("must_change_password", .bool, .required)
+            .field("totp_secret_cipher", .data)
+            .field("totp_enabled", .bool, .required)
+            .field("totp_last_step", .int64)
+            .field("locked_until", .int64)
+            .field("status", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .unique(on: "login_index")
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("accounts").delete() }
+}
+
+struct CreateSessions: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("sessions")
+            .field("id", .string, .identifier(auto: false))
+            .field("token_hash", .string, .required)
+            .field("account_id", .string, .required, .references("accounts", "id"))
+            .field("created_at", .int64, .required)
+            .field("last_seen_at", .int64, .required)
+            .field("expires_at", .int64, .required)
+            .field("idle_timeout_ms", .int64, .required)
+            .field("two_factor", .bool, .required)
+            .field("device_label", .string, .required)
+            .field("revoked_at", .int64)
+            .unique(on: "token_hash")
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("sessions").delete() }
+}
+
+struct CreateLoginAttempts: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("login_attempts")
+            .field("id", .string, .identifier(auto: false))
+            .field("account_id", .string)
+            .field("ip_index", .string, .required)
+            .field("succeeded", .bool, .required)
+            .field("at", .int64, .required)
+            .create()
+        try await (db as! any SQLDatabase).create(index: "login_attempts_account_at").on("login_attempts")
+            .column("account_id").column("at").run()
+        try await (db as! any SQLDatabase).create(index: "login_attempts_ip_at").on("login_attempts")
+            .column("ip_index").column("at").run()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("login_attempts").delete() }
+}
+
+struct CreateRecoveryCodes: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("recovery_codes")
+            .field("code_hash", .string, .identifier(auto: false))
+            .field("account_id", .string, .required, .references("accounts", "id"))
+            .field("used_at", .int64)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("recovery_codes").delete() }
+}
+
+struct CreateKnownDevices: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("known_devices")
+            .field("account_id", .string, .required, .references("accounts", "id"))
+            .field("device_index", .string, .required)
+            .field("first_seen_at", .int64, .required)
+            .unique(on: "account_id", "device_index")
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("known_devices").delete() }
+}
+
+struct CreateSecurityNotices: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("security_notices")
+            .field("id", .string, .identifier(auto: false))
+            .field("account_id", .string, .required, .references("accounts", "id"))
+            .field("kind", .string, .required)
+            .field("message", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("read_at", .int64)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("security_notices").delete() }
+}
+
+/// Audit events are written in the same transaction as the action they record; `leaf_index` is assigned
+/// later by the single integrator that builds the Merkle tree (issue 3), so commit order never matters.
+struct CreateAuditEvents: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("audit_events")
+            .field("id", .int64, .identifier(auto: true))
+            .field("event_type", .string, .required)
+            .field("actor", .string, .required)
+            .field("subject", .string, .required)
+            .field("object_ref", .string, .required)
+            .field("outcome", .string, .required)
+            .field("occurred_at", .int64, .required)
+            .field("details_hash", .string, .required)
+            .field("leaf_index", .int64)
+            .unique(on: "leaf_index")
+            .create()
+        try await db.schema("audit_details")
+            .field("event_id", .int64, .identifier(auto: false))
+            .field("key_subject", .string, .required)
+            .field("details_cipher", .data, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("audit_details").delete()
+        try await db.schema("audit_events").delete()
+    }
+}

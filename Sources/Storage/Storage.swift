@@ -1,0 +1,128 @@
+// Storage owns the databases (SQLite embedded, PostgreSQL in production), migrations and row access.
+// It must not import Marketplace or App; it speaks SQL through SQLKit with bound parameters only.
+public import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+public import Logging
+import NIOCore
+import NIOPosix
+public import SQLKit
+import Foundation
+
+/// Which database to use.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqliteFile(String)
+    case sqliteMemory
+    case postgres(url: String)
+
+    /// Parses `--database`: `postgres://…` / `postgresql://…` selects PostgreSQL, a path or `sqlite:PATH` SQLite.
+    public static func parse(_ text: String) -> DatabaseLocation {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+        if text == ":memory:" { return .sqliteMemory }
+        if text.hasPrefix("sqlite:") { return .sqliteFile(String(text.dropFirst("sqlite:".count))) }
+        return .sqliteFile(text)
+    }
+
+    /// Printable without secrets (PostgreSQL passwords are never shown).
+    public var description: String {
+        switch self {
+        case .sqliteFile(let path): "sqlite:\(path)"
+        case .sqliteMemory: "sqlite::memory:"
+        case .postgres(let url):
+            if let parts = URLComponents(string: url) {
+                "postgres://\(parts.host ?? "?"):\(parts.port ?? 5432)\(parts.path)"
+            } else {
+                "postgres://(unparseable)"
+            }
+        }
+    }
+
+    public var isPostgres: Bool { if case .postgres = self { true } else { false } }
+}
+
+/// Owns the connection pools, runs migrations, hands out SQL databases, shuts down cleanly.
+public final class DatabaseStack: Sendable {
+    public let location: DatabaseLocation
+    let databases: Databases
+    let threadPool: NIOThreadPool
+    let eventLoopGroup: MultiThreadedEventLoopGroup
+    let logger: Logger
+
+    /// - Parameter poolSize: connections for PostgreSQL. SQLite always gets one connection on one loop, so
+    ///   writers queue in the pool instead of failing with SQLITE_BUSY.
+    public init(location: DatabaseLocation, logger: Logger, poolSize: Int = 8) throws {
+        self.location = location
+        self.logger = logger
+        self.threadPool = NIOThreadPool(numberOfThreads: 2)
+        self.threadPool.start()
+        switch location {
+        case .postgres(let url):
+            self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
+            let config = try SQLPostgresConfiguration(url: url)
+            databases.use(
+                .postgres(configuration: config, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .trace),
+                as: .psql)
+        case .sqliteFile(let path):
+            self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
+            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1, sqlLogLevel: .trace), as: .sqlite)
+        case .sqliteMemory:
+            self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
+            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1, sqlLogLevel: .trace), as: .sqlite)
+        }
+    }
+
+    /// A Fluent database handle (for migrations).
+    public var database: any Database {
+        databases.database(logger: logger, on: eventLoopGroup.any())!
+    }
+
+    /// The SQL interface every repository uses.
+    public var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Runs `body` in one transaction; everything inside commits together or not at all.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        try await database.transaction { db in try await body(db as! any SQLDatabase) }
+    }
+
+    /// Applies pending migrations; sets SQLite's WAL journal and durable commits first.
+    public func migrate() async throws {
+        if !location.isPostgres, location != .sqliteMemory {
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
+            try await sql.raw("PRAGMA synchronous=FULL").run()
+        }
+        let migrator = makeMigrator()
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
+    /// Names of migrations not yet applied (empty when the schema is current).
+    public func pendingMigrations() async throws -> [String] {
+        let migrator = makeMigrator()
+        try await migrator.setupIfNeeded().get()
+        return try await migrator.previewPrepareBatch().get().map { $0.0.name }
+    }
+
+    /// Checks the database answers.
+    public func ping() async throws {
+        try await sql.raw("SELECT 1").run()
+    }
+
+    public func shutdown() async {
+        await databases.shutdownAsync()
+        try? await threadPool.shutdownGracefully()
+        try? await eventLoopGroup.shutdownGracefully()
+    }
+
+    private func makeMigrator() -> Migrator {
+        let migrations = Migrations()
+        migrations.add(Schema.all)
+        return Migrator(
+            databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(),
+            migrationLogLevel: .debug)
+    }
+}

@@ -1,0 +1,56 @@
+import App
+import ArgumentParser
+import Domain
+import Foundation
+import Marketplace
+import Privacy
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage the platform's keys.", subcommands: [Init.self, Rotate.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Provision a new key file (mode 0600) for production use.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try common.config()
+            try FileManager.default.createDirectory(
+                atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard !FileManager.default.fileExists(atPath: config.keyFilePath) else {
+                throw CLIFailure("A key file already exists at \(config.keyFilePath); refusing to overwrite it.")
+            }
+            try KeyFile.write(
+                KeyMaterial.random(origin: .provisioned, nowMillis: SystemClock().nowMillis), path: config.keyFilePath)
+            print("Wrote new keys to \(config.keyFilePath) (mode 0600). Back this file up somewhere safe.")
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new master key version; new data keys are wrapped with it.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try common.config()
+            var material = try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
+            material.rotateMaster(nowMillis: SystemClock().nowMillis)
+            try KeyFile.write(material, path: config.keyFilePath)
+            print("Master key is now version \(material.masterKeys.map(\.version).max() ?? 0).")
+        }
+    }
+}
+
+struct TOTPCode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "totp", abstract: "Print the current two-factor code for a base32 secret (demo convenience).")
+    @Argument(help: "Base32 TOTP secret.") var secret: String
+
+    func run() throws {
+        guard let code = Marketplace.TwoFactor.code(secretBase32: secret, at: SystemClock().nowMillis) else {
+            throw ValidationError("That is not a base32 secret.")
+        }
+        print(code)
+    }
+}

@@ -1,0 +1,17 @@
+import App
+import Marketplace
+import Storage
+import ArgumentParser
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let config = try common.config()
+        let platform = try await Runtime.open(config: config, logger: Runtime.logger())
+        await platform.db.shutdown()
+        print("Database \(config.databaseLocation) is up to date.")
+    }
+}

@@ -1,0 +1,49 @@
+import App
+import Domain
+import Foundation
+import Logging
+import Marketplace
+import Privacy
+import Storage
+
+/// Opens the platform: data directory, keys, database, migrations.
+enum Runtime {
+    static func logger() -> Logger {
+        var logger = Logger(label: "covenant")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap({ Logger.Level(rawValue: $0) }) ?? .info
+        return logger
+    }
+
+    /// Prepares everything `serve` and the other commands need, refusing unsafe production set-ups.
+    static func open(config: AppConfig, logger: Logger) async throws -> Platform {
+        try FileManager.default.createDirectory(
+            atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let clock = SystemClock()
+        let keyFileExists = FileManager.default.fileExists(atPath: config.keyFilePath)
+        let production = config.environment == .production
+        let material =
+            keyFileExists || !production
+            ? try KeyFile.load(path: config.keyFilePath, createIfMissing: !production, nowMillis: clock.nowMillis)
+            : nil
+        let problems = StartupChecks.productionProblems(config: config, keyFileExists: keyFileExists, keys: material)
+        if !problems.isEmpty {
+            throw CLIFailure("Refusing to start in production:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+        }
+        guard let material else { throw CLIFailure("No key file at \(config.keyFilePath).") }
+        let keys = try KeyRing(material: material)
+        let db = try DatabaseStack(location: config.databaseLocation, logger: logger)
+        do {
+            try await db.migrate()
+        } catch {
+            await db.shutdown()
+            throw CLIFailure("Could not open or migrate the database \(config.databaseLocation): \(error)")
+        }
+        return Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+    }
+}
+
+/// A failure with a message meant for the operator.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,65 @@
+import App
+import Marketplace
+import Storage
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Marketplace
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the platform (HTTP API and background services).")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (env COVENANT_HOST).") var host: String?
+    @Option(help: "Port to listen on (env COVENANT_PORT).") var port: Int?
+    @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
+    @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Flag(help: "Seed demo data and print the demo logins.") var demo = false
+
+    func run() async throws {
+        var config = try common.config()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if let tlsCert { config.tlsCertificatePath = tlsCert }
+        if let tlsKey { config.tlsKeyPath = tlsKey }
+        let logger = Runtime.logger()
+        let platform = try await Runtime.open(config: config, logger: logger)
+        do {
+            if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
+            let app = try buildApplication(platform: platform, config: config, logger: logger)
+            let scheme = config.tlsEnabled ? "https" : "http"
+            print("Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))")
+            // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
+            try await app.runService()
+        } catch {
+            await platform.db.shutdown()
+            throw error
+        }
+        await platform.db.shutdown()
+    }
+}
+
+enum DemoCommand {
+    /// Seeds once; prints the demo logins kept (0600) in the data directory.
+    static func seedAndPrint(platform: Platform, config: AppConfig) async throws {
+        let path = config.dataDir + "/demo-logins.json"
+        if let logins = try await Demo.seed(platform: platform) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            _ = FileManager.default.createFile(
+                atPath: path, contents: try encoder.encode(logins), attributes: [.posixPermissions: 0o600])
+        }
+        guard let data = FileManager.default.contents(atPath: path),
+            let logins = try? JSONDecoder().decode([DemoLogin].self, from: data)
+        else {
+            print("Demo data exists but \(path) is missing; create staff with `covenant staff add`.")
+            return
+        }
+        print("Demo logins (generated for this install; kept in \(path)):")
+        for login in logins {
+            var line = "  \(login.role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(login.login)  password: \(login.password)"
+            if let secret = login.totpSecret { line += "  TOTP secret: \(secret)  (current code: covenant totp \(secret))" }
+            print(line)
+        }
+    }
+}
