@@ -1,5 +1,6 @@
 // The `covenant` executable: entry point and commands only; everything else lives in the libraries.
 import ArgumentParser
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -16,11 +17,8 @@ struct Covenant: AsyncParsableCommand {
     )
 
     static func main() async {
-        // Files we create (database, keys, backups) are the owner's only; output reaches pipes line by line.
+        // Files we create (database, keys, backups) are the owner's only.
         umask(0o077)
-        // stdout is a C global; reading it once at start-up, before any concurrency, is safe.
-        nonisolated(unsafe) let out = stdout
-        setlinebuf(out)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -32,4 +30,9 @@ struct Covenant: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// Writes a line to standard output at once (unbuffered), so operators and scripts see it immediately.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

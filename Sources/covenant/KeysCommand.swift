@@ -23,7 +23,7 @@ struct Keys: AsyncParsableCommand {
             }
             try KeyFile.write(
                 KeyMaterial.random(origin: .provisioned, nowMillis: SystemClock().nowMillis), path: config.keyFilePath)
-            print("Wrote new keys to \(config.keyFilePath) (mode 0600). Back this file up somewhere safe.")
+            say("Wrote new keys to \(config.keyFilePath) (mode 0600). Back this file up somewhere safe.")
         }
     }
 
@@ -37,7 +37,7 @@ struct Keys: AsyncParsableCommand {
             var material = try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
             material.rotateMaster(nowMillis: SystemClock().nowMillis)
             try KeyFile.write(material, path: config.keyFilePath)
-            print("Master key is now version \(material.masterKeys.map(\.version).max() ?? 0).")
+            say("Master key is now version \(material.masterKeys.map(\.version).max() ?? 0).")
         }
     }
 }
@@ -51,6 +51,6 @@ struct TOTPCode: ParsableCommand {
         guard let code = Marketplace.TwoFactor.code(secretBase32: secret, at: SystemClock().nowMillis) else {
             throw ValidationError("That is not a base32 secret.")
         }
-        print(code)
+        say(code)
     }
 }

@@ -12,6 +12,6 @@ struct Migrate: AsyncParsableCommand {
         let config = try common.config()
         let platform = try await Runtime.open(config: config, logger: Runtime.logger())
         await platform.db.shutdown()
-        print("Database \(config.databaseLocation) is up to date.")
+        say("Database \(config.databaseLocation) is up to date.")
     }
 }

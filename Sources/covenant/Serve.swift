@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
             let app = try buildApplication(platform: platform, config: config, logger: logger)
             let scheme = config.tlsEnabled ? "https" : "http"
-            print("Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))")
+            say("Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))")
             // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
             try await app.runService()
         } catch {
@@ -52,14 +52,14 @@ enum DemoCommand {
         guard let data = FileManager.default.contents(atPath: path),
             let logins = try? JSONDecoder().decode([DemoLogin].self, from: data)
         else {
-            print("Demo data exists but \(path) is missing; create staff with `covenant staff add`.")
+            say("Demo data exists but \(path) is missing; create staff with `covenant staff add`.")
             return
         }
-        print("Demo logins (generated for this install; kept in \(path)):")
+        say("Demo logins (generated for this install; kept in \(path)):")
         for login in logins {
             var line = "  \(login.role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(login.login)  password: \(login.password)"
             if let secret = login.totpSecret { line += "  TOTP secret: \(secret)  (current code: covenant totp \(secret))" }
-            print(line)
+            say(line)
         }
     }
 }

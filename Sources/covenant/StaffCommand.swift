@@ -30,9 +30,9 @@ struct Staff: AsyncParsableCommand {
             do {
                 let created = try await TeamAccounts.addPlatformStaff(
                     role: role, login: login, displayName: name, password: password, platform: platform)
-                print("Created staff account \(created.id) with role \(role.rawValue).")
+                say("Created staff account \(created.id) with role \(role.rawValue).")
                 if password == nil {
-                    print("One-time password (must be changed at first sign-in): \(created.oneTimePassword)")
+                    say("One-time password (must be changed at first sign-in): \(created.oneTimePassword)")
                 }
             } catch let problem as Problem {
                 await platform.db.shutdown()
