@@ -8,6 +8,9 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Tests keep `ExistentialAny` but see their imports' members without listing every module.
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "covenant",
     platforms: [.macOS(.v15)],
@@ -100,17 +103,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"], swiftSettings: strict),
-        .testTarget(name: "PrivacyTests", dependencies: ["Privacy"], swiftSettings: strict),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: testSettings),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"], swiftSettings: testSettings),
+        .testTarget(
+            name: "PrivacyTests", dependencies: ["Privacy", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: testSettings),
         .testTarget(
             name: "AppTests",
             dependencies: [
                 "App", "Storage", "Marketplace", "Privacy", "Domain",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
-            swiftSettings: strict
+            swiftSettings: testSettings
         ),
     ]
 )

@@ -1,8 +1,8 @@
 import Domain
+import Foundation
 import Logging
 public import Marketplace
 public import Storage
-import Foundation
 
 /// Where the platform runs and how. Built by the CLI from flags > environment > defaults;
 /// tests build it directly (DESIGN.md, example 7).
@@ -43,8 +43,12 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_DATABASE_URL"], !value.isEmpty { config.database = .parse(value) }
         if let value = env["COVENANT_TLS_CERT"] { config.tlsCertificatePath = value }
         if let value = env["COVENANT_TLS_KEY"] { config.tlsKeyPath = value }
-        if let value = env["COVENANT_TRUST_FORWARDED_FOR"] { config.trustForwardedFor = value == "1" || value == "true" }
-        if let value = env["COVENANT_SESSION_IDLE_SECONDS"], let n = Int64(value) { config.security.sessionIdleSeconds = n }
+        if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
+            config.trustForwardedFor = value == "1" || value == "true"
+        }
+        if let value = env["COVENANT_SESSION_IDLE_SECONDS"], let n = Int64(value) {
+            config.security.sessionIdleSeconds = n
+        }
         if let value = env["COVENANT_LOCKOUT_THRESHOLD"], let n = Int(value) { config.security.lockoutThreshold = n }
         if let value = env["COVENANT_LOCKOUT_SECONDS"], let n = Int64(value) {
             config.security.lockoutDurationSeconds = n

@@ -1,16 +1,16 @@
+import Domain
+import Foundation
+public import Hummingbird
 // App owns HTTP: typed request contexts per party, middleware, thin handlers, the route table.
 // Handlers decode, call one use case and encode; rules live in Marketplace.
 import HummingbirdCore
-import Domain
-import Foundation
-import Storage
-public import Hummingbird
 import HummingbirdTLS
 public import Logging
 public import Marketplace
 import Metrics
 import NIOCore
 public import Prometheus
+import Storage
 import Synchronization
 
 /// The Prometheus registry behind `/metrics`, installed as the process's metrics backend once.

@@ -1,10 +1,10 @@
-import Foundation
-import Storage
 import Domain
+import Foundation
 public import Hummingbird
 import Logging
 public import Marketplace
 import NIOCore
+import Storage
 
 /// The root context: every request has one. `caller` is set by the authentication middleware.
 public struct AppRequestContext: RequestContext {

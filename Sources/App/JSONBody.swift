@@ -1,11 +1,11 @@
-import Logging
-import Marketplace
-import Storage
 import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
+import Marketplace
 import NIOCore
+import Storage
 
 /// A request body type with a closed set of fields: anything else is refused (no mass assignment).
 protocol StrictDecodable: Decodable {
@@ -48,8 +48,13 @@ enum JSONBody {
         var escaped = false
         for byte in data {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {
@@ -89,7 +94,8 @@ enum JSONBody {
         case .keyNotFound(let key, _): .invalid(key.stringValue, "The field '\(key.stringValue)' is required.")
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             .invalid(fieldName(context), "The field '\(fieldName(context))' has the wrong type.")
-        case .dataCorrupted(let context): .invalid(fieldName(context), "The field '\(fieldName(context))' is not valid.")
+        case .dataCorrupted(let context):
+            .invalid(fieldName(context), "The field '\(fieldName(context))' is not valid.")
         @unknown default: .malformed("The body could not be read.")
         }
     }

@@ -1,7 +1,7 @@
 import Domain
+import Foundation
 import Logging
 import Marketplace
-import Foundation
 public import Privacy
 import Storage
 
@@ -12,7 +12,8 @@ public enum StartupChecks {
         var problems: [String] = []
         if !keyFileExists {
             problems.append(
-                "No key file at \(config.keyFilePath). Create one with `covenant keys init --data-dir \(config.dataDir)`.")
+                "No key file at \(config.keyFilePath). Create one with `covenant keys init --data-dir \(config.dataDir)`."
+            )
         } else {
             if let mode = KeyFile.permissions(path: config.keyFilePath), mode & 0o077 != 0 {
                 problems.append(
@@ -22,11 +23,13 @@ public enum StartupChecks {
             if keys?.origin == .generated {
                 problems.append(
                     "The key file \(config.keyFilePath) holds keys generated automatically for development. "
-                        + "Provision keys with `covenant keys init --data-dir \(config.dataDir)` on a fresh data directory.")
+                        + "Provision keys with `covenant keys init --data-dir \(config.dataDir)` on a fresh data directory."
+                )
             }
         }
         if !config.tlsEnabled {
-            problems.append("TLS is not configured. Pass --tls-cert and --tls-key (or COVENANT_TLS_CERT/COVENANT_TLS_KEY).")
+            problems.append(
+                "TLS is not configured. Pass --tls-cert and --tls-key (or COVENANT_TLS_CERT/COVENANT_TLS_KEY).")
         } else {
             for path in [config.tlsCertificatePath, config.tlsKeyPath].compactMap({ $0 })
             where !FileManager.default.isReadableFile(atPath: path) {

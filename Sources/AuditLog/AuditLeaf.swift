@@ -35,6 +35,7 @@ public struct AuditLeaf: Hashable, Sendable, Codable {
     /// SHA-256 of the encrypted details kept outside the log.
     public var detailsHash: MerkleHash
 
+    /// A leaf with the given fields.
     public init(
         sequence: UInt64, timestamp: UInt64, eventType: String, actor: String, subject: String, object: String,
         outcome: String, detailsHash: MerkleHash

@@ -41,3 +41,12 @@ public enum AuditLogError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension RangeReplaceableCollection<UInt8> {
+    /// Appends `value` in big-endian byte order.
+    mutating func append(bigEndian value: some FixedWidthInteger) {
+        for shift in stride(from: value.bitWidth - 8, through: 0, by: -8) {
+            append(UInt8(truncatingIfNeeded: value >> shift))
+        }
+    }
+}

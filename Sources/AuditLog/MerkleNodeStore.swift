@@ -7,6 +7,7 @@ public struct MerkleNodeID: Hashable, Sendable, Codable {
     /// Position among the nodes of the same level, from the left.
     public let index: UInt64
 
+    /// The node at `level` and `index`.
     public init(level: Int, index: UInt64) {
         self.level = level
         self.index = index
@@ -15,9 +16,12 @@ public struct MerkleNodeID: Hashable, Sendable, Codable {
 
 /// A complete subtree and its hash: one row for a node table.
 public struct MerkleNode: Hashable, Sendable {
+    /// Which subtree.
     public let id: MerkleNodeID
+    /// Its RFC 9162 hash.
     public let hash: MerkleHash
 
+    /// A node row.
     public init(id: MerkleNodeID, hash: MerkleHash) {
         self.id = id
         self.hash = hash

@@ -3,11 +3,16 @@
 /// JSON: `{"leafIndex": i, "treeSize": n, "leafHash": "<base64>", "hashes": ["<base64>", ...]}`,
 /// `hashes` ordered from the leaf's sibling up to the root's child.
 public struct InclusionProof: Hashable, Sendable, Codable {
+    /// The leaf's position (the audit event's `sequence`).
     public let leafIndex: UInt64
+    /// The size of the tree the proof is for.
     public let treeSize: UInt64
+    /// The leaf's RFC 9162 leaf hash.
     public let leafHash: MerkleHash
+    /// The audit path, leaf side first.
     public let hashes: [MerkleHash]
 
+    /// A proof with the given parts.
     public init(leafIndex: UInt64, treeSize: UInt64, leafHash: MerkleHash, hashes: [MerkleHash]) {
         self.leafIndex = leafIndex
         self.treeSize = treeSize
@@ -29,10 +34,14 @@ public struct InclusionProof: Hashable, Sendable, Codable {
 ///
 /// JSON: `{"first": m, "second": n, "hashes": ["<base64>", ...]}`.
 public struct ConsistencyProof: Hashable, Sendable, Codable {
+    /// The older, smaller tree size.
     public let first: UInt64
+    /// The newer, larger tree size.
     public let second: UInt64
+    /// The RFC 9162 consistency path.
     public let hashes: [MerkleHash]
 
+    /// A proof with the given parts.
     public init(first: UInt64, second: UInt64, hashes: [MerkleHash]) {
         self.first = first
         self.second = second

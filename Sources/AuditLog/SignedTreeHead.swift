@@ -21,6 +21,7 @@ public struct SignedTreeHead: Hashable, Sendable, Codable {
     /// The domain-separation prefix of the signed bytes.
     public static let signaturePrefix = Data("covenant-sth-v1".utf8)
 
+    /// A head as received, e.g. decoded from JSON; check it with `verify(publicKey:)`.
     public init(treeSize: UInt64, timestamp: UInt64, rootHash: MerkleHash, signature: Data) {
         self.treeSize = treeSize
         self.timestamp = timestamp
@@ -89,14 +90,5 @@ public struct SignedTreeHead: Hashable, Sendable, Codable {
         try container.encode(timestamp, forKey: .timestamp)
         try container.encode(rootHash, forKey: .rootHash)
         try container.encode(signature.base64EncodedString(), forKey: .signature)
-    }
-}
-
-extension RangeReplaceableCollection<UInt8> {
-    /// Appends `value` in big-endian byte order.
-    mutating func append(bigEndian value: some FixedWidthInteger) {
-        for shift in stride(from: value.bitWidth - 8, through: 0, by: -8) {
-            append(UInt8(truncatingIfNeeded: value >> shift))
-        }
     }
 }

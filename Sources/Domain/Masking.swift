@@ -27,10 +27,12 @@ public enum Masking {
         mask(phone.value, keepingFirst: 3, keepingLast: 4)
     }
 
-    /// Masks any phone-like text: first 3 and last 4 characters kept when at least 8 remain,
-    /// otherwise every character masked (surrounding white space is dropped).
+    /// Masks any phone-like text: a parseable mainland number (`+86 138-0013-8000`) as its
+    /// 11 digits; anything else keeps its first 3 and last 4 characters when at least 8
+    /// remain, otherwise every character is masked (surrounding white space is dropped).
     public static func mask(phone: String) -> String {
-        mask(TextScan.trimmed(phone), keepingFirst: 3, keepingLast: 4)
+        if let number = try? MobileNumber(phone) { return mask(phone: number) }
+        return mask(TextScan.trimmed(phone), keepingFirst: 3, keepingLast: 4)
     }
 
     // MARK: Resident ID

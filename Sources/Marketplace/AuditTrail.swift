@@ -1,9 +1,9 @@
+import Crypto
 import Domain
 import Foundation
-import Crypto
+import Privacy
 public import SQLKit
 import Storage
-import Privacy
 
 /// One security audit event (clause 2.2). Actor and subject are account ids here and become keyed
 /// pseudonyms in storage; details are encrypted under the subject's data key, so erasing a person

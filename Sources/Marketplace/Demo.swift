@@ -34,7 +34,8 @@ public enum Demo {
                 RegistrationInput(kind: .merchant, login: login, password: password, displayName: name),
                 platform: platform)
             let owner = CreatedAccount(id: id, oneTimePassword: password)
-            let ownerLogin = try await withTwoFactor(role: "merchant owner", login: login, account: owner, platform: platform)
+            let ownerLogin = try await withTwoFactor(
+                role: "merchant owner", login: login, account: owner, platform: platform)
             logins.append(ownerLogin)
 
             let staffLogin = "staff\(n)@demo.covenant.test"

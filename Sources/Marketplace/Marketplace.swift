@@ -1,10 +1,10 @@
 // Marketplace owns the use cases: each takes a typed caller and plain inputs, runs one transaction with
 // its audit event, and returns plain outputs. It must not import App (no HTTP here).
 public import Domain
+import Foundation
 public import Logging
 public import Privacy
 public import Storage
-import Foundation
 
 /// Security settings with their defaults (clauses 2.2, 3.2, 4.x). Every one can be configured.
 public struct SecuritySettings: Sendable {

@@ -8,7 +8,8 @@ import Storage
 /// wrapped by the versioned master key. Destroying the wrapped key erases the person everywhere.
 enum SubjectKeys {
     /// Creates the subject's key if it has none; returns the usable key.
-    static func keyForWriting(subject: String, platform: Platform, on db: any SQLDatabase) async throws -> SymmetricKey {
+    static func keyForWriting(subject: String, platform: Platform, on db: any SQLDatabase) async throws -> SymmetricKey
+    {
         if let existing = try await SubjectKeyStore.find(subjectId: subject, on: db) {
             return try unwrap(existing, platform: platform)
         }

@@ -105,7 +105,8 @@ public struct KeyRing: KeyWrapper {
 
     /// Keyed pseudonym for the audit log and logs: stable per subject, meaningless without the key.
     public func pseudonym(_ subject: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("pseudonym|\(subject)".utf8), using: SymmetricKey(data: pseudonymKey))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("pseudonym|\(subject)".utf8), using: SymmetricKey(data: pseudonymKey))
         return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }

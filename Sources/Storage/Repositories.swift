@@ -173,7 +173,8 @@ public enum RecoveryCodeStore {
     }
 
     /// Consumes an unused code of this account; true when one was consumed.
-    public static func consume(hash: String, accountId: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+    public static func consume(hash: String, accountId: String, now: Int64, on db: any SQLDatabase) async throws -> Bool
+    {
         let rows = try await db.raw(
             """
             UPDATE recovery_codes SET used_at = \(bind: now)

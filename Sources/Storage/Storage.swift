@@ -3,11 +3,11 @@
 public import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
 public import SQLKit
-import Foundation
 
 /// Which database to use.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {

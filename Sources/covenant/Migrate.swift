@@ -1,7 +1,7 @@
 import App
+import ArgumentParser
 import Marketplace
 import Storage
-import ArgumentParser
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")

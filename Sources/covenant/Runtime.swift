@@ -10,7 +10,8 @@ import Storage
 enum Runtime {
     static func logger() -> Logger {
         var logger = Logger(label: "covenant")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap({ Logger.Level(rawValue: $0) }) ?? .info
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap({ Logger.Level(rawValue: $0) }) ?? .info
         return logger
     }
 
@@ -27,7 +28,8 @@ enum Runtime {
             : nil
         let problems = StartupChecks.productionProblems(config: config, keyFileExists: keyFileExists, keys: material)
         if !problems.isEmpty {
-            throw CLIFailure("Refusing to start in production:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+            throw CLIFailure(
+                "Refusing to start in production:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
         }
         guard let material else { throw CLIFailure("No key file at \(config.keyFilePath).") }
         let keys = try KeyRing(material: material)

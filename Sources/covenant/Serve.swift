@@ -1,10 +1,9 @@
 import App
-import Marketplace
-import Storage
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Marketplace
+import Storage
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the platform (HTTP API and background services).")
@@ -28,7 +27,9 @@ struct Serve: AsyncParsableCommand {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
             let app = try buildApplication(platform: platform, config: config, logger: logger)
             let scheme = config.tlsEnabled ? "https" : "http"
-            say("Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))")
+            say(
+                "Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))"
+            )
             // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
             try await app.runService()
         } catch {
@@ -57,8 +58,11 @@ enum DemoCommand {
         }
         say("Demo logins (generated for this install; kept in \(path)):")
         for login in logins {
-            var line = "  \(login.role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(login.login)  password: \(login.password)"
-            if let secret = login.totpSecret { line += "  TOTP secret: \(secret)  (current code: covenant totp \(secret))" }
+            var line =
+                "  \(login.role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(login.login)  password: \(login.password)"
+            if let secret = login.totpSecret {
+                line += "  TOTP secret: \(secret)  (current code: covenant totp \(secret))"
+            }
             say(line)
         }
     }

@@ -1,10 +1,9 @@
 import App
-import Marketplace
-import Storage
 import ArgumentParser
 import Domain
 import Foundation
 import Marketplace
+import Storage
 
 struct Staff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +22,8 @@ struct Staff: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = Role(rawValue: role), Role.platformStaffRoles.contains(role) else {
-                throw ValidationError("--role must be one of: " + Role.platformStaffRoles.map(\.rawValue).joined(separator: ", "))
+                throw ValidationError(
+                    "--role must be one of: " + Role.platformStaffRoles.map(\.rawValue).joined(separator: ", "))
             }
             let password = passwordStdin ? readLine(strippingNewline: true) : nil
             let platform = try await Runtime.open(config: try common.config(), logger: Runtime.logger())

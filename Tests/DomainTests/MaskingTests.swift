@@ -11,6 +11,8 @@ struct MaskingTests {
         // act, check
         #expect(Masking.mask(phone: number) == "138****8000")
         #expect(Masking.mask(phone: "13800138000") == "138****8000")
+        #expect(Masking.mask(phone: "+86 138-0013-8000") == "138****8000")
+        #expect(Masking.mask(phone: "010-6552 9988") == "010******9988")
         #expect(Masking.mask(phone: "12345678") == "123*5678")
         #expect(Masking.mask(phone: "1234567") == "*******")
         #expect(Masking.mask(phone: "") == "")

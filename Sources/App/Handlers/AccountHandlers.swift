@@ -1,9 +1,9 @@
-import Foundation
-import Logging
-import Storage
 import Domain
+import Foundation
 import Hummingbird
+import Logging
 import Marketplace
+import Storage
 
 /// `POST /api/v1/accounts`, `/api/v1/me…`: registration, profile, password, notices.
 struct AccountHandlers {

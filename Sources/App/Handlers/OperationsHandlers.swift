@@ -1,12 +1,12 @@
-import Logging
-import Storage
 import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Marketplace
 import NIOCore
 import Prometheus
+import Storage
 
 /// Health, readiness, metrics and the API contract.
 struct OperationsHandlers {
@@ -42,7 +42,8 @@ struct OperationsHandlers {
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {
         Response(
-            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"],
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
     }
 }

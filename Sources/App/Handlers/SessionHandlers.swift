@@ -1,10 +1,10 @@
-import Foundation
-import Logging
-import Storage
 import Domain
+import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Marketplace
+import Storage
 
 /// `POST /api/v1/sessions`, `DELETE /api/v1/sessions/current`, `/api/v1/me/sessions…`.
 struct SessionHandlers {

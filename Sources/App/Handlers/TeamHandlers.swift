@@ -1,9 +1,9 @@
-import Foundation
-import Logging
-import Storage
 import Domain
+import Foundation
 import Hummingbird
+import Logging
 import Marketplace
+import Storage
 
 /// `/api/v1/merchant/staff` (merchant owners) and `/api/v1/staff/accounts…` (platform staff).
 struct TeamHandlers {
@@ -28,7 +28,9 @@ struct TeamHandlers {
     }
 
     @Sendable func listMerchantStaff(_ request: Request, context: MerchantContext) async throws -> Response {
-        try JSONResponse.make(["staff": try await TeamAccounts.listMerchantStaff(caller: context.caller, platform: platform)])
+        try JSONResponse.make([
+            "staff": try await TeamAccounts.listMerchantStaff(caller: context.caller, platform: platform)
+        ])
     }
 
     @Sendable func listAccounts(_ request: Request, context: StaffContext) async throws -> Response {

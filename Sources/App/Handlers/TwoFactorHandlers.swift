@@ -1,9 +1,9 @@
 import Domain
 import Foundation
-import Logging
-import Storage
 import Hummingbird
+import Logging
 import Marketplace
+import Storage
 
 /// `/api/v1/me/two-factor…`: enrol, confirm, turn off.
 struct TwoFactorHandlers {
@@ -28,6 +28,7 @@ struct TwoFactorHandlers {
     }
 
     @Sendable func disable(_ request: Request, context: SignedInContext) async throws -> Response {
+        try TwoFactor.ensureMayDisable(caller: context.caller)
         let body = try await JSONBody.decode(CodeBody.self, from: request, maxBytes: maxBodyBytes)
         try await TwoFactor.disable(code: body.otp, caller: context.caller, platform: platform)
         return Response(status: .noContent)

@@ -1,10 +1,10 @@
 import Domain
 import Foundation
-import Logging
-import Storage
 import HTTPTypes
 import Hummingbird
+import Logging
 import Marketplace
+import Storage
 
 /// Resolves `Authorization: Bearer <token>` to a caller. (Cookie sessions arrive with the web pages,
 /// together with their CSRF tokens; the JSON API takes bearer tokens only, so it needs no CSRF defence.)

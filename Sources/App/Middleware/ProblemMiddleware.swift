@@ -1,10 +1,10 @@
-import Storage
 public import Domain
 import Foundation
 public import HTTPTypes
 public import Hummingbird
 import Logging
 import Marketplace
+import Storage
 
 /// Outermost: turns every error into `application/problem+json` with a stable type, never an internal
 /// message; records authorization denials in the audit log (2.2, 2.3.3).
@@ -34,26 +34,33 @@ struct ProblemMiddleware: RouterMiddleware {
 
     private func recordDenial(_ problem: Problem, request: Request, context: Context) async {
         let event = AuditEvent(
-            "authz.denied", actor: context.caller?.accountId, object: "\(request.method) \(context.endpointPath ?? "?")",
+            "authz.denied", actor: context.caller?.accountId,
+            object: "\(request.method) \(context.endpointPath ?? "?")",
             outcome: .denied, details: ["problem": problem.type])
         do {
             try await AuditTrail.recordAlone(event, platform: platform)
         } catch {
-            context.logger.error("could not record an authorization denial", metadata: ["error.type": "\(type(of: error))"])
+            context.logger.error(
+                "could not record an authorization denial", metadata: ["error.type": "\(type(of: error))"])
         }
     }
 
     static func problem(for status: HTTPResponse.Status) -> Problem {
         switch status.code {
         case 404: Problem.notFound("The resource")
-        case 405: Problem(type: "method-not-allowed", status: 405, title: "Method not allowed", detail: "This method is not allowed here.")
+        case 405:
+            Problem(
+                type: "method-not-allowed", status: 405, title: "Method not allowed",
+                detail: "This method is not allowed here.")
         case 413: .tooLarge
         case 400: .malformed("The request could not be read.")
         case 401: .unauthenticated
         case 403: .forbidden("This request is not allowed.")
         case 429: .throttled(retryAfter: 60)
         case 400..<500:
-            Problem(type: "client-error", status: status.code, title: status.reasonPhrase, detail: "The request was refused.")
+            Problem(
+                type: "client-error", status: status.code, title: status.reasonPhrase,
+                detail: "The request was refused.")
         default: .internalError
         }
     }

@@ -1,10 +1,10 @@
 import Domain
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 import Marketplace
 import Storage
-import HTTPTypes
-import Hummingbird
 
 /// Security headers on every response, errors included (2.2).
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {

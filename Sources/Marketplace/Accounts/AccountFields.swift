@@ -24,7 +24,7 @@ enum AccountFields {
 
     /// Blind index of a normalised login, for exact lookups without storing it in clear.
     static func loginIndex(_ login: Login, platform: Platform) throws -> String {
-        try platform.keys.blindIndex(login.normalized, purpose: "accounts.login")
+        try platform.keys.blindIndex(login.lookupKey, purpose: "accounts.login")
     }
 
     private static func context(_ column: String, _ accountId: String) -> FieldContext {

@@ -1,14 +1,16 @@
+import Domain
 import Foundation
-import Synchronization
 import HummingbirdBcrypt
 import NIOPosix
-import Domain
 import Storage
+import Synchronization
 
 /// The shipped list of common and breached passwords (Resources/common-passwords.txt).
 enum CommonPasswords {
     static let list: Set<String> = {
-        guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt", subdirectory: "Resources"),
+        guard
+            let url = Bundle.module.url(
+                forResource: "common-passwords", withExtension: "txt", subdirectory: "Resources"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { return [] }
         return Set(text.split(separator: "\n").map { String($0) })

@@ -38,7 +38,8 @@ public enum Profile {
         -> ProfileView
     {
         let key = try await SubjectKeys.key(subject: account.id, platform: platform, on: db)
-        let login = try AccountFields.open(account.login_cipher, column: "login_cipher", accountId: account.id, key: key)
+        let login = try AccountFields.open(
+            account.login_cipher, column: "login_cipher", accountId: account.id, key: key)
         let name = try AccountFields.open(
             account.display_name_cipher, column: "display_name_cipher", accountId: account.id, key: key)
         let role = Role(rawValue: account.role) ?? .consumer

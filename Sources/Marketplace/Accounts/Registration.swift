@@ -57,7 +57,8 @@ public enum Registration {
                 let row = AccountRow(
                     id: id, kind: role.kind.rawValue, role: role.rawValue,
                     merchant_id: role == .owner ? id : merchantId, login_kind: loginKind, login_index: loginIndex,
-                    login_cipher: try AccountFields.seal(login.normalized, column: "login_cipher", accountId: id, key: key),
+                    login_cipher: try AccountFields.seal(
+                        login.normalized, column: "login_cipher", accountId: id, key: key),
                     display_name_cipher: try AccountFields.seal(
                         displayName, column: "display_name_cipher", accountId: id, key: key),
                     password_hash: hash, must_change_password: mustChangePassword, status: "active", now: now)
@@ -89,7 +90,8 @@ public enum Registration {
         do {
             return try TextInput.singleLine(maximumLength: 64).validate(raw)
         } catch {
-            throw Problem.invalid("displayName", "The display name must be 1 to 64 characters, without control characters.")
+            throw Problem.invalid(
+                "displayName", "The display name must be 1 to 64 characters, without control characters.")
         }
     }
 }

@@ -48,7 +48,8 @@ public enum Sessions {
                 throw Problem.notFound("The session")
             }
             try await AuditTrail.record(
-                AuditEvent("account.session.revoke", actor: caller.accountId, subject: caller.accountId,
+                AuditEvent(
+                    "account.session.revoke", actor: caller.accountId, subject: caller.accountId,
                     object: "session:\(id)"),
                 platform: platform, on: db)
         }
@@ -56,9 +57,11 @@ public enum Sessions {
 
     public static func signOut(caller: Caller, platform: Platform) async throws {
         try await platform.db.transaction { db in
-            _ = try await SessionStore.revoke(id: caller.sessionId, accountId: caller.accountId, now: platform.now, on: db)
+            _ = try await SessionStore.revoke(
+                id: caller.sessionId, accountId: caller.accountId, now: platform.now, on: db)
             try await AuditTrail.record(
-                AuditEvent("account.logout", actor: caller.accountId, subject: caller.accountId,
+                AuditEvent(
+                    "account.logout", actor: caller.accountId, subject: caller.accountId,
                     object: "session:\(caller.sessionId)"),
                 platform: platform, on: db)
         }

@@ -1,7 +1,7 @@
 import Crypto
-import Privacy
 import Domain
 import Foundation
+import Privacy
 import SQLKit
 import Storage
 
@@ -52,7 +52,8 @@ public enum SignIn {
 
         guard let account, account.status == "active" else {
             // Unknown login: spend the same bcrypt time as a wrong password, then fail identically.
-            _ = try await PasswordHasher.verify(input.password, hash: PasswordHasher.decoyHash(cost: settings.passwordHashCost))
+            _ = try await PasswordHasher.verify(
+                input.password, hash: PasswordHasher.decoyHash(cost: settings.passwordHashCost))
             try await recordFailure(account: nil, ipIndex: ipIndex, reason: "unknown-login", platform: platform)
             throw Problem.badCredentials
         }
@@ -163,7 +164,8 @@ public enum SignIn {
 enum SessionTokens {
     static func make() -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return "cvt_" + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        return "cvt_"
+            + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -177,13 +179,25 @@ enum DeviceLabel {
     static func describe(userAgent: String) -> String {
         let ua = userAgent.lowercased()
         let browser =
-            ua.contains("edg/") ? "Edge" : ua.contains("chrome") || ua.contains("chromium") ? "Chrome"
-            : ua.contains("firefox") ? "Firefox" : ua.contains("safari") ? "Safari"
-            : ua.contains("curl") ? "curl" : ua.isEmpty ? "Unknown client" : "Other client"
+            ua.contains("edg/")
+            ? "Edge"
+            : ua.contains("chrome") || ua.contains("chromium")
+                ? "Chrome"
+                : ua.contains("firefox")
+                    ? "Firefox"
+                    : ua.contains("safari")
+                        ? "Safari"
+                        : ua.contains("curl") ? "curl" : ua.isEmpty ? "Unknown client" : "Other client"
         let system =
-            ua.contains("android") ? "Android" : ua.contains("iphone") || ua.contains("ipad") ? "iOS"
-            : ua.contains("windows") ? "Windows" : ua.contains("mac os") ? "macOS"
-            : ua.contains("linux") ? "Linux" : nil
+            ua.contains("android")
+            ? "Android"
+            : ua.contains("iphone") || ua.contains("ipad")
+                ? "iOS"
+                : ua.contains("windows")
+                    ? "Windows"
+                    : ua.contains("mac os")
+                        ? "macOS"
+                        : ua.contains("linux") ? "Linux" : nil
         return system.map { "\(browser) on \($0)" } ?? browser
     }
 }

@@ -1,6 +1,6 @@
+import Crypto
 public import Domain
 import Foundation
-import Crypto
 import SQLKit
 import Storage
 
@@ -40,11 +40,14 @@ public enum TeamAccounts {
     }
 
     /// Creates a platform staff account (from the CLI, run by the operator on the server).
-    public static func addPlatformStaff(role: Role, login: String, displayName: String, password: String?, platform: Platform)
+    public static func addPlatformStaff(
+        role: Role, login: String, displayName: String, password: String?, platform: Platform
+    )
         async throws -> CreatedAccount
     {
         guard Role.platformStaffRoles.contains(role) else {
-            throw Problem.invalid("role", "A staff role is one of: " + Role.platformStaffRoles.map(\.rawValue).joined(separator: ", "))
+            throw Problem.invalid(
+                "role", "A staff role is one of: " + Role.platformStaffRoles.map(\.rawValue).joined(separator: ", "))
         }
         let secret = password ?? oneTimePassword()
         let id = try await Registration.create(
@@ -70,11 +73,14 @@ public enum TeamAccounts {
     public static func unlock(accountId: String, caller: Caller, platform: Platform) async throws {
         try caller.require(.unlockAccounts)
         try await platform.db.transaction { db in
-            guard try await AccountStore.find(id: accountId, on: db) != nil else { throw Problem.notFound("The account") }
+            guard try await AccountStore.find(id: accountId, on: db) != nil else {
+                throw Problem.notFound("The account")
+            }
             try await AccountStore.setLockedUntil(nil, id: accountId, now: platform.now, on: db)
             try await LoginAttemptStore.clearFailures(accountId: accountId, on: db)
             try await AuditTrail.record(
-                AuditEvent("account.unlock", actor: caller.accountId, subject: accountId, object: "account:\(accountId)"),
+                AuditEvent(
+                    "account.unlock", actor: caller.accountId, subject: accountId, object: "account:\(accountId)"),
                 platform: platform, on: db)
         }
     }

@@ -24,7 +24,8 @@ public enum TwoFactor {
         let now = platform.now
         try await platform.db.transaction { db in
             let key = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: db)
-            let cipher = try AccountFields.seal(secret, column: "totp_secret_cipher", accountId: caller.accountId, key: key)
+            let cipher = try AccountFields.seal(
+                secret, column: "totp_secret_cipher", accountId: caller.accountId, key: key)
             try await AccountStore.setTOTP(secretCipher: cipher, enabled: false, id: caller.accountId, now: now, on: db)
             try await AuditTrail.record(
                 AuditEvent("account.2fa.enrol.start", actor: caller.accountId, subject: caller.accountId),
@@ -48,7 +49,8 @@ public enum TwoFactor {
         }
         let codes = (0..<10).map { _ in recoveryCode() }
         try await platform.db.transaction { db in
-            try await AccountStore.setTOTP(secretCipher: cipher, enabled: true, id: account.id, now: platform.now, on: db)
+            try await AccountStore.setTOTP(
+                secretCipher: cipher, enabled: true, id: account.id, now: platform.now, on: db)
             _ = try await AccountStore.advanceTOTPStep(step, id: account.id, on: db)
             try await RecoveryCodeStore.replace(accountId: account.id, hashes: codes.map(hashRecoveryCode), on: db)
             try await SessionStore.markTwoFactor(id: caller.sessionId, on: db)
@@ -60,9 +62,7 @@ public enum TwoFactor {
 
     /// Turns two-factor off (consumers only; it is mandatory for merchants and staff). Needs a current code.
     public static func disable(code: String, caller: Caller, platform: Platform) async throws {
-        guard !caller.role.requiresTwoFactor else {
-            throw Problem.forbidden("Two-factor authentication is mandatory for this account and cannot be turned off.")
-        }
+        try ensureMayDisable(caller: caller)
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql), account.totp_enabled
         else { throw Problem.conflict("Two-factor authentication is not on.") }
         guard try await verifyAtSignIn(code: code, account: account, platform: platform) else {
@@ -73,6 +73,13 @@ public enum TwoFactor {
             try await RecoveryCodeStore.replace(accountId: account.id, hashes: [], on: db)
             try await AuditTrail.record(
                 AuditEvent("account.2fa.reset", actor: account.id, subject: account.id), platform: platform, on: db)
+        }
+    }
+
+    /// Two-factor is mandatory for merchants and staff (3.2): only consumers may turn it off.
+    public static func ensureMayDisable(caller: Caller) throws {
+        guard !caller.role.requiresTwoFactor else {
+            throw Problem.forbidden("Two-factor authentication is mandatory for this account and cannot be turned off.")
         }
     }
 
@@ -96,7 +103,8 @@ public enum TwoFactor {
                 hash: hashRecoveryCode(trimmed), accountId: account.id, now: platform.now, on: db)
             if consumed {
                 try await AuditTrail.record(
-                    AuditEvent("account.2fa.use", actor: account.id, subject: account.id, details: ["method": "recovery-code"]),
+                    AuditEvent(
+                        "account.2fa.use", actor: account.id, subject: account.id, details: ["method": "recovery-code"]),
                     platform: platform, on: db)
             }
             return consumed

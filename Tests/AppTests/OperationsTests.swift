@@ -1,0 +1,186 @@
+import App
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Marketplace
+import Privacy
+import SQLKit
+import Storage
+import Testing
+
+@Suite("Operations: health, metrics, headers, API contract")
+struct OperationsTests {
+    @Test("2.2: health and readiness report the database and migrations", arguments: Backend.available)
+    func health(backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            try await env.withClient { client in
+                #expect(try await client.send(.get, "/health/live").status == 200)
+                let ready = try await client.send(.get, "/health/ready")
+                #expect(ready.status == 200)
+                #expect(ready.json["status"] as? String == "ready")
+            }
+        }
+    }
+
+    @Test("2.2: /metrics exposes request counts and latency histograms by route")
+    func metrics() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                _ = try await client.send(.get, "/health/live")
+                _ = try await client.send(.get, "/api/v1/me")
+                let metrics = try await client.send(.get, "/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.body.contains(#"http_route="/health/live""#))
+                #expect(
+                    metrics.body.contains(
+                        #"http_route="/api/v1/me",http_request_method="GET",http_response_status_code="401""#))
+                #expect(metrics.body.contains("http_server_request_duration_bucket"))
+            }
+        }
+    }
+
+    @Test("2.2: every response carries the security headers, errors and unknown paths included")
+    func securityHeaders() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                for path in ["/health/live", "/api/v1/me", "/no/such/path", "/api/v1/openapi.yaml"] {
+                    let reply = try await client.send(.get, path)
+                    let csp = try #require(reply.headers[.contentSecurityPolicy], "\(path)")
+                    #expect(!csp.contains("unsafe-inline"))
+                    #expect(csp.contains("frame-ancestors 'none'"))
+                    #expect(reply.headers[.xContentTypeOptions] == "nosniff")
+                    #expect(reply.headers[HTTPField.Name("Referrer-Policy")!] != nil)
+                    #expect(reply.headers[.strictTransportSecurity] == nil, "no HSTS over plain HTTP")
+                }
+                let missing = try await client.send(.get, "/no/such/path")
+                #expect(missing.status == 404)
+                #expect(missing.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    @Test("2.2: HSTS is sent when serving TLS")
+    func hsts() async throws {
+        try await TestPlatform.with(
+            .sqlite,
+            config: TestPlatform.config {
+                $0.tlsCertificatePath = "/c"
+                $0.tlsKeyPath = "/k"
+            }
+        ) { env in
+            try await env.withClient { client in
+                let reply = try await client.send(.get, "/health/live")
+                #expect(reply.headers[.strictTransportSecurity]?.contains("max-age=") == true)
+            }
+        }
+    }
+
+    @Test("2.2: the OpenAPI document is served and names every API route with an operationId")
+    func openAPIContract() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            let router = buildRouter(platform: env.platform, config: env.config)
+            let spec = OpenAPIDocument.text
+            #expect(!spec.isEmpty)
+            // every route appears as a path with its method
+            let paths = OpenAPIPaths.parse(spec)
+            for route in router.routes {
+                let path = "\(route.path)".split(separator: "/").map(String.init)
+                let key = "/" + path.joined(separator: "/")
+                #expect(
+                    paths[key]?.contains("\(route.method)".lowercased()) == true,
+                    "\(route.method) \(key) is not in openapi.yaml")
+            }
+            // every operation has an operationId, and they are unique
+            let operationCount = paths.values.map(\.count).reduce(0, +)
+            let ids = spec.split(separator: "\n").filter { $0.contains("operationId:") }
+            #expect(ids.count == operationCount)
+            #expect(Set(ids.map { $0.trimmingCharacters(in: .whitespaces) }).count == ids.count)
+            for required in ["registerAccount", "createSession", "getMe", "deleteCurrentSession"] {
+                #expect(spec.contains("operationId: \(required)\n"))
+            }
+            try await env.withClient { client in
+                let served = try await client.send(.get, "/api/v1/openapi.yaml")
+                #expect(served.status == 200)
+                #expect(served.body == spec)
+            }
+        }
+    }
+}
+
+/// Reads `paths:` of our OpenAPI YAML: two-space path keys, four-space method keys.
+enum OpenAPIPaths {
+    static func parse(_ text: String) -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        var current: String?
+        var inPaths = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("paths:") {
+                inPaths = true
+                continue
+            }
+            if inPaths, !line.hasPrefix(" "), !line.isEmpty { inPaths = false }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                current = String(line.dropFirst(2).dropLast())
+                result[current!] = []
+            } else if let path = current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if ["get", "post", "put", "patch", "delete"].contains(String(method)) {
+                    result[path]?.insert(String(method))
+                }
+            }
+        }
+        return result
+    }
+}
+
+@Suite("Start-up checks")
+struct StartupTests {
+    func dataDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("covenant-startup-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("2.2: production refuses generated keys, a readable key file and missing TLS, saying why")
+    func productionRefusals() throws {
+        // setup
+        var config = AppConfig()
+        config.environment = .production
+        config.dataDir = try dataDir()
+        // missing key file and TLS
+        var problems = StartupChecks.productionProblems(config: config, keyFileExists: false, keys: nil)
+        #expect(problems.contains { $0.contains("No key file") && $0.contains("covenant keys init") })
+        #expect(problems.contains { $0.contains("TLS is not configured") })
+        // generated keys, world-readable
+        let generated = KeyMaterial.random(origin: .generated, nowMillis: 0)
+        try KeyFile.write(generated, path: config.keyFilePath)
+        #expect(KeyFile.permissions(path: config.keyFilePath) == 0o600)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config.keyFilePath)
+        problems = StartupChecks.productionProblems(config: config, keyFileExists: true, keys: generated)
+        #expect(problems.contains { $0.contains("generated automatically") })
+        #expect(problems.contains { $0.contains("readable by others") && $0.contains("chmod 600") })
+        // weak bcrypt
+        config.security.passwordHashCost = 10
+        problems = StartupChecks.productionProblems(config: config, keyFileExists: true, keys: generated)
+        #expect(problems.contains { $0.contains("bcrypt cost") })
+    }
+
+    @Test("2.2: production starts with provisioned keys, mode 0600 and TLS files")
+    func productionAccepts() throws {
+        var config = AppConfig()
+        config.environment = .production
+        config.dataDir = try dataDir()
+        let provisioned = KeyMaterial.random(origin: .provisioned, nowMillis: 0)
+        try KeyFile.write(provisioned, path: config.keyFilePath)
+        for name in ["cert.pem", "key.pem"] {
+            _ = FileManager.default.createFile(atPath: config.dataDir + "/" + name, contents: Data("x".utf8))
+        }
+        config.tlsCertificatePath = config.dataDir + "/cert.pem"
+        config.tlsKeyPath = config.dataDir + "/key.pem"
+        #expect(StartupChecks.productionProblems(config: config, keyFileExists: true, keys: provisioned).isEmpty)
+        // and development never refuses
+        config.environment = .development
+        #expect(StartupChecks.productionProblems(config: config, keyFileExists: false, keys: nil).isEmpty)
+    }
+}

@@ -1,0 +1,123 @@
+import App
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Marketplace
+import SQLKit
+import Storage
+import Testing
+
+/// Every route against every role and no session (clause 2.3.3: clear internal permissions; 3.2).
+/// A route missing from `expected` fails the test, so a new route cannot ship without its row.
+@Suite("Route-by-role authorization")
+struct RouteAuthorizationTests {
+    enum Principal: String, CaseIterable, Sendable {
+        case anonymous, consumer, owner, catalog, fulfilment, finance
+        case admin, support, riskAnalyst, arbitrator, complianceOfficer, securityOfficer
+    }
+
+    static let everyone = Set(Principal.allCases)
+    static let signedIn = everyone.subtracting([.anonymous])
+
+    /// The table: who may reach each route. Anything else must get 401 or 403.
+    static let expected: [String: Set<Principal>] = [
+        "GET /health/live": everyone,
+        "GET /health/ready": everyone,
+        "GET /metrics": everyone,
+        "GET /api/v1/openapi.yaml": everyone,
+        "POST /api/v1/accounts": everyone,
+        "POST /api/v1/sessions": everyone,
+        "DELETE /api/v1/sessions/current": signedIn,
+        "GET /api/v1/me": signedIn,
+        "PUT /api/v1/me/password": signedIn,
+        "GET /api/v1/me/notices": signedIn,
+        "GET /api/v1/me/sessions": signedIn,
+        "DELETE /api/v1/me/sessions/{id}": signedIn,
+        "POST /api/v1/me/two-factor": signedIn,
+        "POST /api/v1/me/two-factor/confirm": signedIn,
+        "DELETE /api/v1/me/two-factor": [.consumer],
+        "GET /api/v1/merchant/staff": [.owner],
+        "POST /api/v1/merchant/staff": [.owner],
+        "GET /api/v1/staff/accounts": [.admin, .support, .complianceOfficer],
+        "POST /api/v1/staff/accounts/{id}/unlock": [.admin, .support, .securityOfficer],
+    ]
+
+    @Test("2.3.3: every route allows exactly the roles in the table", arguments: Backend.available)
+    func everyRouteAgainstEveryRole(backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            let router = buildRouter(platform: env.platform, config: env.config)
+            let routes = router.routes.map { "\($0.method) \($0.path)" }
+            // check: the table and the router list the same routes
+            #expect(
+                Set(routes) == Set(Self.expected.keys),
+                "routes without a row: \(Set(routes).subtracting(Self.expected.keys))")
+
+            try await env.withClient { client in
+                // setup: one signed-in session per principal, two-factor passed where required
+                let tokens = try await Self.sessions(client: client, env: env)
+                // act + check: sign-out last, so that each principal's session lives through the rest
+                let ordered = routes.sorted { a, _ in !a.hasPrefix("DELETE /api/v1/sessions/current") }
+                for route in ordered {
+                    let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+                    let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                    for principal in Principal.allCases {
+                        let reply = try await client.send(
+                            HTTPRequest.Method(parts[0])!, path, token: tokens[principal],
+                            json: parts[0] == "GET" ? nil : "{}")
+                        let denied = reply.status == 401 || reply.status == 403
+                        let allowed = Self.expected[route]?.contains(principal) ?? false
+                        #expect(
+                            denied != allowed,
+                            "\(route) as \(principal.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")"
+                        )
+                        #expect(reply.status < 500, "\(route) as \(principal.rawValue) → \(reply.status) \(reply.body)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Signs every principal in, through the API the way a person would.
+    static func sessions(client: Client, env: TestPlatform) async throws -> [Principal: String] {
+        var tokens: [Principal: String] = [:]
+        tokens[.consumer] = try await client.newSession(login: "13800000001")
+
+        let owner = try await client.newSession(kind: "merchant", login: "owner@shop.example")
+        _ = try await client.enrolTwoFactor(token: owner)
+        tokens[.owner] = owner
+
+        for (n, principal) in [(1, Principal.catalog), (2, .fulfilment), (3, .finance)] {
+            let login = "member\(n)@shop.example"
+            let added = try await client.send(
+                .post, "/api/v1/merchant/staff", token: owner,
+                json: Client.jsonString(["login": login, "displayName": "店员", "role": principal.rawValue]))
+            let oneTime = try #require(added.json["oneTimePassword"] as? String, "\(added.body)")
+            tokens[principal] = try await signInWithTwoFactor(client: client, login: login, password: oneTime)
+        }
+
+        let staffRoles: [(Principal, Role)] = [
+            (.admin, .admin), (.support, .support), (.riskAnalyst, .riskAnalyst), (.arbitrator, .arbitrator),
+            (.complianceOfficer, .complianceOfficer), (.securityOfficer, .securityOfficer),
+        ]
+        for (principal, role) in staffRoles {
+            let login = "\(role.rawValue.replacingOccurrences(of: "_", with: "."))@platform.example"
+            let created = try await TeamAccounts.addPlatformStaff(
+                role: role, login: login, displayName: "员工", password: nil, platform: env.platform)
+            tokens[principal] = try await signInWithTwoFactor(
+                client: client, login: login, password: created.oneTimePassword)
+        }
+        return tokens
+    }
+
+    /// One-time password → new password → two-factor enrolment: a fully privileged session.
+    static func signInWithTwoFactor(client: Client, login: String, password: String) async throws -> String {
+        let first = try await client.token(login: login, password: password)
+        let changed = try await client.send(
+            .put, "/api/v1/me/password", token: first,
+            json: Client.jsonString(["currentPassword": password, "newPassword": "correct horse battery 42"]))
+        guard changed.status == 204 else { throw TestFailure(description: "password change: \(changed.body)") }
+        _ = try await client.enrolTwoFactor(token: first)
+        return first
+    }
+}
