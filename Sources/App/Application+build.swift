@@ -78,9 +78,10 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
 }
 
 /// The HTTP application for `covenant serve` (TLS when configured).
-public func buildApplication(platform: Platform, config: AppConfig, logger: Logger) throws
-    -> some ApplicationProtocol
-{
+/// `onRunning` is called once the server accepts connections.
+public func buildApplication(
+    platform: Platform, config: AppConfig, logger: Logger, onRunning: @escaping @Sendable () async -> Void = {}
+) throws -> some ApplicationProtocol {
     let router = buildRouter(platform: platform, config: config)
     let server: HTTPServerBuilder
     if let certPath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath {
@@ -95,5 +96,5 @@ public func buildApplication(platform: Platform, config: AppConfig, logger: Logg
     return Application(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
-        logger: logger)
+        onServerRunning: { _ in await onRunning() }, logger: logger)
 }

@@ -25,11 +25,10 @@ struct Serve: AsyncParsableCommand {
         let platform = try await Runtime.open(config: config, logger: logger)
         do {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
-            let app = try buildApplication(platform: platform, config: config, logger: logger)
             let scheme = config.tlsEnabled ? "https" : "http"
-            say(
+            let banner =
                 "Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))"
-            )
+            let app = try buildApplication(platform: platform, config: config, logger: logger) { say(banner) }
             // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
             try await app.runService()
         } catch {

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Smoke test of the README's first command: `covenant serve --demo` prints working logins and exits
+cleanly on SIGTERM. Standard library only. Usage: demo_smoke.py PATH/TO/covenant"""
+import base64, hashlib, hmac, json, os, re, signal, struct, subprocess, sys, tempfile, time, urllib.request, urllib.error
+
+def totp(secret_b32: str, at: float) -> str:
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+def call(base, method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+def main(binary: str) -> int:
+    data_dir = tempfile.mkdtemp(prefix="covenant-smoke-")
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen([binary, "serve", "--demo", "--data-dir", data_dir, "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = server.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "serving at" in line:
+            break
+    output = "".join(lines)
+    url = re.search(r"serving at (http://\S+?)/", output)
+    logins = re.findall(r"^\s+(.+?)\s{2,}(\S+)\s+password: (\S+)(?:\s+TOTP secret: (\S+))?", output, re.M)
+    failures = []
+    if not url or len(logins) < 7:
+        print(output)
+        server.kill()
+        print("0 passed, 1 failed")
+        return 1
+    base = url.group(1)
+    for role, login, password, secret in logins:
+        body = {"login": login, "password": password}
+        if secret:
+            body["otp"] = totp(secret, time.time() + 30)  # the step after enrolment's
+        status, reply = call(base, "POST", "/api/v1/sessions", body)
+        if status != 201:
+            failures.append(f"{role} {login}: sign-in {status} {reply}")
+            continue
+        status, me = call(base, "GET", "/api/v1/me", token=reply["token"])
+        if status != 200 or "*" not in me.get("login", ""):
+            failures.append(f"{role}: /me {status} {me}")
+        if role.startswith("merchant owner"):
+            status, staff = call(base, "GET", "/api/v1/merchant/staff", token=reply["token"])
+            if status != 200:
+                failures.append(f"merchant owner: staff list {status} {staff}")
+    server.send_signal(signal.SIGTERM)
+    try:
+        code = server.wait(timeout=20)
+        if code != 0:
+            failures.append(f"exit code after SIGTERM: {code}")
+    except subprocess.TimeoutExpired:
+        server.kill()
+        failures.append("did not stop within 20 s of SIGTERM")
+    if oct(os.stat(os.path.join(data_dir, "keys.json")).st_mode & 0o777) != oct(0o600):
+        failures.append("key file is not mode 0600")
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"{len(logins) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/covenant"))
