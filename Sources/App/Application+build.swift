@@ -43,6 +43,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let sessions = SessionHandlers(platform: platform, maxBodyBytes: limit)
     let twoFactor = TwoFactorHandlers(platform: platform, maxBodyBytes: limit)
     let team = TeamHandlers(platform: platform, maxBodyBytes: limit)
+    let audit = AuditHandlers(platform: platform)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -52,6 +53,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     api.get("openapi.yaml", use: operations.openAPI)
     api.post("accounts", use: accounts.register)
     api.post("sessions", use: sessions.create)
+    // The audit log's heads and consistency proofs hold no personal data: anyone may check them.
+    api.get("audit/head", use: audit.head)
+    api.get("audit/consistency", use: audit.consistency)
 
     // Any signed-in account, even before two-factor enrolment (so that it can enrol).
     let signedIn = api.group(context: SignedInContext.self)
@@ -64,6 +68,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.post("me/two-factor", use: twoFactor.begin)
     signedIn.post("me/two-factor/confirm", use: twoFactor.confirm)
     signedIn.delete("me/two-factor", use: twoFactor.disable)
+    signedIn.get("me/access-receipts", use: audit.receipts)
+    // Proofs for the people an event names, or audit staff; others get 404.
+    signedIn.get("audit/events/:sequence/proof", use: audit.proof)
 
     // Merchant owners and staff, two-factor passed, by permission.
     let merchant = api.group("merchant", context: MerchantContext.self)
@@ -74,6 +81,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let staff = api.group("staff", context: StaffContext.self)
     staff.get("accounts", use: requiring(.listAccounts, team.listAccounts))
     staff.post("accounts/:id/unlock", use: requiring(.unlockAccounts, team.unlock))
+    staff.get("audit/events", use: requiring(.readAudit, audit.search))
     return router
 }
 
@@ -96,5 +104,6 @@ public func buildApplication(
     return Application(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
+        services: [AuditIntegratorService(platform: platform)],
         onServerRunning: { _ in await onRunning() }, logger: logger)
 }

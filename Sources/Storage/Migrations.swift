@@ -7,7 +7,7 @@ import SQLKit
 enum Schema {
     static let all: [any Migration] = [
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
-        CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(),
+        CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
     ]
 }
 
@@ -148,5 +148,29 @@ struct CreateAuditEvents: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("audit_details").delete()
         try await db.schema("audit_events").delete()
+    }
+}
+
+/// The Merkle tree over integrated audit events: complete-subtree hashes and signed tree heads (issue 3).
+struct CreateAuditTree: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("audit_nodes")
+            .field("level", .int64, .required)
+            .field("idx", .int64, .required)
+            .field("hash", .string, .required)
+            .unique(on: "level", "idx")
+            .create()
+        try await db.schema("audit_heads")
+            .field("tree_size", .int64, .identifier(auto: false))
+            .field("root_hash", .string, .required)
+            .field("timestamp", .int64, .required)
+            .field("signature", .string, .required)
+            .create()
+        try await (db as! any SQLDatabase).create(index: "audit_events_pending").on("audit_events")
+            .column("leaf_index").column("id").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("audit_heads").delete()
+        try await db.schema("audit_nodes").delete()
     }
 }

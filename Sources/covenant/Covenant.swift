@@ -13,7 +13,10 @@ struct Covenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "covenant",
         abstract: "Covenant: a marketplace platform in which every clause of the security agreement is enforced.",
-        subcommands: [Serve.self, Migrate.self, Staff.self, Keys.self, TOTPCode.self]
+        subcommands: [
+            Serve.self, Migrate.self, Staff.self, Keys.self, AuditCommand.self, BenchCommand.self, TOTPCode.self,
+            PrivacyCommand.self,
+        ]
     )
 
     static func main() async {

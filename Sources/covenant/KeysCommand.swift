@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import Marketplace
 import Privacy
+import Storage
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,19 @@ struct Keys: AsyncParsableCommand {
             var material = try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
             material.rotateMaster(nowMillis: SystemClock().nowMillis)
             try KeyFile.write(material, path: config.keyFilePath)
-            say("Master key is now version \(material.masterKeys.map(\.version).max() ?? 0).")
+            let version = material.masterKeys.map(\.version).max() ?? 0
+            let platform = try await Runtime.open(config: config, logger: Runtime.quietLogger())
+            do {
+                try await AuditTrail.recordAlone(
+                    AuditEvent(
+                        "keys.rotate", actor: nil, object: "keyring", details: ["masterVersion": String(version)]),
+                    platform: platform)
+            } catch {
+                await platform.db.shutdown()
+                throw error
+            }
+            await platform.db.shutdown()
+            say("Master key is now version \(version). New data keys are wrapped with it.")
         }
     }
 }

@@ -15,6 +15,13 @@ enum Runtime {
         return logger
     }
 
+    /// For commands whose output is the result: only warnings and errors on the log.
+    static func quietLogger() -> Logger {
+        var logger = logger()
+        logger.logLevel = max(logger.logLevel, .warning)
+        return logger
+    }
+
     /// Prepares everything `serve` and the other commands need, refusing unsafe production set-ups.
     static func open(config: AppConfig, logger: Logger) async throws -> Platform {
         try FileManager.default.createDirectory(
@@ -40,7 +47,23 @@ enum Runtime {
             await db.shutdown()
             throw CLIFailure("Could not open or migrate the database \(config.databaseLocation): \(error)")
         }
-        return Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+        let platform = Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+        try await recordKeyCreation(platform: platform, material: material)
+        return platform
+    }
+
+    /// The first start with a key file records its creation in the audit log (2.2: key events are audited).
+    private static func recordKeyCreation(platform: Platform, material: KeyMaterial) async throws {
+        guard try await AuditStore.events(type: "keys.create", on: platform.db.sql).isEmpty else { return }
+        try await AuditTrail.recordAlone(
+            AuditEvent(
+                "keys.create", actor: nil, object: "keyring",
+                details: ["origin": material.origin.rawValue, "masterVersion": String(keys(material))]),
+            platform: platform)
+    }
+
+    private static func keys(_ material: KeyMaterial) -> Int {
+        material.masterKeys.map(\.version).max() ?? 0
     }
 }
 

@@ -28,6 +28,11 @@ struct RouteAuthorizationTests {
         "GET /api/v1/openapi.yaml": everyone,
         "POST /api/v1/accounts": everyone,
         "POST /api/v1/sessions": everyone,
+        "GET /api/v1/audit/head": everyone,
+        "GET /api/v1/audit/consistency": everyone,
+        "GET /api/v1/me/access-receipts": signedIn,
+        "GET /api/v1/audit/events/{sequence}/proof": signedIn,
+        "GET /api/v1/staff/audit/events": [.complianceOfficer, .securityOfficer],
         "DELETE /api/v1/sessions/current": signedIn,
         "GET /api/v1/me": signedIn,
         "PUT /api/v1/me/password": signedIn,
@@ -61,6 +66,7 @@ struct RouteAuthorizationTests {
                 for route in ordered {
                     let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                     let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                        .replacingOccurrences(of: "{sequence}", with: "999999")
                     for principal in Principal.allCases {
                         let reply = try await client.send(
                             HTTPRequest.Method(parts[0])!, path, token: tokens[principal],

@@ -20,6 +20,36 @@ def call(base, method, path, body=None, token=None):
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
 
+def check_audit_log(base, logins):
+    """The independent Python verifier accepts the live log's head, an inclusion proof and a consistency proof."""
+    verifier = os.path.join(os.path.dirname(__file__), "..", "audit", "verify.py")
+    consumer = next((l for l in logins if l[0].startswith("consumer")), None)
+    status, session = call(base, "POST", "/api/v1/sessions", {"login": consumer[1], "password": consumer[2]})
+    token = session.get("token")
+    time.sleep(1.0)  # the integrator publishes a head every 250 ms
+    status, head = call(base, "GET", "/api/v1/audit/head")
+    if status != 200:
+        return [f"audit head: {status} {head}"]
+    own = next((n for n in range(head["treeSize"])
+                if call(base, "GET", f"/api/v1/audit/events/{n}/proof", token=token)[0] == 200), None)
+    if own is None:
+        return ["no audit event of the consumer's own could be proven"]
+    saved = os.path.join(tempfile.mkdtemp(), "head.json")
+    env = dict(os.environ, COVENANT_TOKEN=token)
+    first = subprocess.run([sys.executable, verifier, "fetch", "--base-url", base, "--public-key", head["publicKey"],
+                            "--sequence", str(own), "--save-head", saved], env=env, capture_output=True, text=True)
+    call(base, "POST", "/api/v1/sessions", {"login": consumer[1], "password": consumer[2]})
+    time.sleep(1.0)
+    second = subprocess.run([sys.executable, verifier, "fetch", "--base-url", base, "--public-key", head["publicKey"],
+                             "--old-head", saved], env=env, capture_output=True, text=True)
+    problems = []
+    for name, run in (("inclusion", first), ("consistency", second)):
+        print(f"verify.py {name}: {(run.stdout + run.stderr).strip()}")
+        if run.returncode != 0:
+            problems.append(f"python verifier rejected the live {name} proof")
+    return problems
+
+
 def main(binary: str) -> int:
     data_dir = tempfile.mkdtemp(prefix="covenant-smoke-")
     port = 18000 + os.getpid() % 1000
@@ -59,6 +89,7 @@ def main(binary: str) -> int:
             status, staff = call(base, "GET", "/api/v1/merchant/staff", token=reply["token"])
             if status != 200:
                 failures.append(f"merchant owner: staff list {status} {staff}")
+    failures += check_audit_log(base, logins)
     server.send_signal(signal.SIGTERM)
     try:
         code = server.wait(timeout=20)

@@ -1,0 +1,561 @@
+// The data catalog in code (clauses 1.1.1, 1.1.2, 2.3.1, 2.3.2): every column of every table the platform
+// stores, with its category, grade, stored form, encryption, retention, purpose and legal basis.
+// A test compares it with the live schema, so a new column cannot ship without being classified.
+public import Foundation
+
+/// What kind of information a column holds (clauses 1.1.1 and 1.1.2).
+public enum DataCategory: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Personal information (clause 1.1.1, PIPL Art. 4): identifies a person alone or combined with other data.
+    case personal
+    /// Sensitive personal information (PIPL Art. 28): biometrics, religion, specific identity, health,
+    /// financial accounts, whereabouts, anything about minors under 14.
+    case sensitivePersonal = "sensitive_personal"
+    /// Transaction information (clause 1.1.2): products, orders, payments, logistics, reviews, messages.
+    case transaction
+    /// Credentials, key material and the state that decides who may do what (clause 3.2, 4.x).
+    case accountSecurity = "account_security"
+    /// Bookkeeping that says nothing about a person: counters, timestamps of platform records, hashes.
+    case operational
+}
+
+/// How much harm disclosure, tampering or loss would do (GB/T 43697-2024; when in doubt, grade up).
+///
+/// Within the platform: `core` is material that unlocks other data or accounts (keys, second-factor
+/// secrets); `important` is personal information in any form the platform can read or re-link, credential
+/// verifiers and authorization state; `general` is identifiers, timestamps and hashes that harm no one alone.
+public enum DataGrade: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case general
+    case important
+    case core
+
+    private var rank: Int {
+        switch self {
+        case .general: 0
+        case .important: 1
+        case .core: 2
+        }
+    }
+
+    /// Orders grades from `general` (lowest) to `core` (highest).
+    public static func < (lhs: DataGrade, rhs: DataGrade) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What a column actually stores: the value itself, or a form that cannot be read back (clause 2.3.2,
+/// de-identification).
+public enum StoredForm: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The value itself (in the clear unless the entry says `encrypted`).
+    case value
+    /// A random internal identifier, or a reference to one; meaningless outside the platform.
+    case identifier
+    /// A coarsened value that no longer singles anyone out (for example "Firefox on Linux").
+    case generalised
+    /// A keyed HMAC for exact lookups; the value cannot be recovered from it.
+    case blindIndex = "blind_index"
+    /// A keyed pseudonym of a person, stable per person; re-linkable only with the pseudonym key.
+    case pseudonym
+    /// A one-way hash or hash-based verifier (passwords, tokens, integrity hashes).
+    case hash
+}
+
+/// How long a column's values are kept.
+public enum Retention: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Kept while the account exists; erased (or crypto-shredded) when it is deleted.
+    case untilAccountDeleted
+    /// Kept for a number of days after an event.
+    case days(Int, after: String = "recording")
+    /// Kept for a number of months after an event (network logs: at least 6, Cybersecurity Law Art. 21).
+    case months(Int, after: String = "recording")
+    /// Kept for a number of years after an event (transaction records: at least 3, E-commerce Law Art. 31).
+    case years(Int, after: String = "recording")
+    /// Kept for the life of the platform: only for data that holds no personal information in clear.
+    case permanent
+
+    /// The period in words, e.g. "6 months after recording".
+    public var description: String {
+        func period(_ count: Int, _ unit: String, _ after: String) -> String {
+            "\(count) \(unit)\(count == 1 ? "" : "s") after \(after)"
+        }
+        switch self {
+        case .untilAccountDeleted: return "until the account is deleted"
+        case .days(let count, let after): return period(count, "day", after)
+        case .months(let count, let after): return period(count, "month", after)
+        case .years(let count, let after): return period(count, "year", after)
+        case .permanent: return "permanent"
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, count, after
+    }
+
+    /// Encodes as `{"kind": "months", "count": 6, "after": "recording"}`; `kind` alone for the open-ended cases.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func period(_ kind: String, _ count: Int, _ after: String) throws {
+            try container.encode(kind, forKey: .kind)
+            try container.encode(count, forKey: .count)
+            try container.encode(after, forKey: .after)
+        }
+        switch self {
+        case .untilAccountDeleted: try container.encode("until_account_deleted", forKey: .kind)
+        case .days(let count, let after): try period("days", count, after)
+        case .months(let count, let after): try period("months", count, after)
+        case .years(let count, let after): try period("years", count, after)
+        case .permanent: try container.encode("permanent", forKey: .kind)
+        }
+    }
+
+    /// Decodes the form `encode(to:)` writes.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        func count() throws -> Int { try container.decode(Int.self, forKey: .count) }
+        func after() throws -> String { try container.decode(String.self, forKey: .after) }
+        switch kind {
+        case "until_account_deleted": self = .untilAccountDeleted
+        case "days": self = .days(try count(), after: try after())
+        case "months": self = .months(try count(), after: try after())
+        case "years": self = .years(try count(), after: try after())
+        case "permanent": self = .permanent
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "unknown retention kind \(kind)")
+        }
+    }
+}
+
+/// One stored column: what it holds and how it is protected (clause 2.3.2).
+public struct CatalogEntry: Sendable, Hashable, Codable {
+    /// The table, exactly as in the database.
+    public let table: String
+    /// The column, exactly as in the database.
+    public let column: String
+    /// What kind of information it is.
+    public let category: DataCategory
+    /// How much harm its disclosure, tampering or loss would do.
+    public let grade: DataGrade
+    /// Whether the column holds the value itself or a de-identified form of it.
+    public let form: StoredForm
+    /// Whether the stored bytes are ciphertext (field-level AES-GCM, or a key wrapped by the master key).
+    public let encrypted: Bool
+    /// How long it is kept.
+    public let retention: Retention
+    /// Why the platform stores it, in one English sentence.
+    public let purpose: String
+    /// The legal basis for storing it (PIPL Art. 13 and the law that requires it, if any).
+    public let legalBasis: String
+
+    /// Creates an entry.
+    public init(
+        table: String, column: String, category: DataCategory, grade: DataGrade, form: StoredForm = .value,
+        encrypted: Bool, retention: Retention, purpose: String, legalBasis: String
+    ) {
+        self.table = table
+        self.column = column
+        self.category = category
+        self.grade = grade
+        self.form = form
+        self.encrypted = encrypted
+        self.retention = retention
+        self.purpose = purpose
+        self.legalBasis = legalBasis
+    }
+}
+
+/// The catalog of every stored column (clauses 1.1.1, 1.1.2, 2.3.2), rendered for readers and machines.
+public enum DataCatalog {
+    /// Every column of every table, grouped by table in schema order.
+    public static let entries: [CatalogEntry] = tables.flatMap { $0.entries }
+
+    /// The entry for one column, or `nil` if the column is not catalogued.
+    public static func entry(table: String, column: String) -> CatalogEntry? {
+        byColumn[Key(table: table, column: column)]
+    }
+
+    /// The catalog as a Markdown document: a table per database table, in schema order.
+    public static func markdown() -> String {
+        var lines = [
+            "# Data catalog",
+            "",
+            "Clauses 1.1.1 (personal information), 1.1.2 (transaction information) and 2.3.2 (classification, "
+                + "grading and encrypted storage): every column of every table Covenant stores, with its category, "
+                + "grade, stored form, encryption, retention, purpose and legal basis.",
+            "",
+            "Generated by `covenant privacy catalog` from `Sources/Privacy/DataCatalog.swift`; do not edit by hand. "
+                + "A test (`DataCatalogTests`) fails if a database column is missing here or an entry names a "
+                + "column that does not exist.",
+            "",
+            "- **Categories**: `personal` (clause 1.1.1), `sensitive_personal` (PIPL Art. 28), `transaction` "
+                + "(clause 1.1.2), `account_security` (credentials, keys, authorization state), `operational`.",
+            "- **Grades** (GB/T 43697-2024, graded up when in doubt): `core` unlocks other data or accounts; "
+                + "`important` is personal information the platform can read or re-link, credential verifiers and "
+                + "authorization state; `general` harms no one alone.",
+            "- **Stored as**: `value` (the value itself), `identifier` (random internal id), `generalised` "
+                + "(coarsened), `blind_index` (keyed HMAC), `pseudonym` (keyed), `hash` (one-way).",
+            "- **Encrypted**: AES-256-GCM under the person's own data key, bound to table, column and row; data "
+                + "keys are wrapped by the versioned master key and destroyed on erasure (crypto-shredding).",
+            "",
+            summaryLine(),
+        ]
+        let transactionCount = entries.filter { $0.category == .transaction }.count
+        if transactionCount == 0 {
+            lines += [
+                "",
+                "No table holds transaction information (clause 1.1.2) yet; orders, payments, logistics and reviews "
+                    + "will be catalogued here when their tables are added.",
+            ]
+        }
+        for table in tables {
+            lines += ["", "## `\(table.name)`", "", table.summary, ""]
+            lines.append("| column | category | grade | stored as | encrypted | retention | purpose | legal basis |")
+            lines.append("|---|---|---|---|---|---|---|---|")
+            for entry in table.entries {
+                let cells = [
+                    "`\(entry.column)`", entry.category.rawValue, entry.grade.rawValue, entry.form.rawValue,
+                    entry.encrypted ? "yes" : "no", entry.retention.description, entry.purpose, entry.legalBasis,
+                ]
+                lines.append("| " + cells.map(escape).joined(separator: " | ") + " |")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The catalog as a JSON array sorted by table, then column, with sorted keys (stable across runs).
+    public static func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let sorted = entries.sorted { ($0.table, $0.column) < ($1.table, $1.column) }
+        return try encoder.encode(sorted)
+    }
+
+    // MARK: - Rendering helpers
+
+    private struct Key: Hashable {
+        let table: String
+        let column: String
+    }
+
+    private static let byColumn: [Key: CatalogEntry] = Dictionary(
+        entries.map { (Key(table: $0.table, column: $0.column), $0) }, uniquingKeysWith: { first, _ in first })
+
+    private static func summaryLine() -> String {
+        let personal = entries.filter { $0.category == .personal || $0.category == .sensitivePersonal }
+        let personalValues = personal.filter { $0.form == .value }
+        let grades = DataGrade.allCases.reversed().map { grade in
+            "\(entries.filter { $0.grade == grade }.count) \(grade.rawValue)"
+        }
+        let encrypted = personalValues.filter(\.encrypted).count
+        return "\(entries.count) columns in \(tables.count) tables; \(personal.count) hold personal information "
+            + "(\(personalValues.count) as values, \(encrypted) of them encrypted; the rest as identifiers, blind "
+            + "indexes, pseudonyms or generalised values); graded \(grades.joined(separator: ", "))."
+    }
+
+    private static func escape(_ cell: String) -> String {
+        cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    // MARK: - The catalog
+
+    /// One table's columns with the table's usual retention and legal basis.
+    private struct Table {
+        let name: String
+        let summary: String
+        let entries: [CatalogEntry]
+
+        init(
+            _ name: String, summary: String, retention: Retention, legalBasis: String, _ columns: [Column]
+        ) {
+            self.name = name
+            self.summary = summary
+            self.entries = columns.map { column in
+                CatalogEntry(
+                    table: name, column: column.name, category: column.category, grade: column.grade,
+                    form: column.form, encrypted: column.encrypted, retention: column.retention ?? retention,
+                    purpose: column.purpose, legalBasis: column.legalBasis ?? legalBasis)
+            }
+        }
+    }
+
+    private struct Column {
+        let name: String
+        let category: DataCategory
+        let grade: DataGrade
+        let form: StoredForm
+        let encrypted: Bool
+        let retention: Retention?
+        let legalBasis: String?
+        let purpose: String
+
+        init(
+            _ name: String, _ category: DataCategory, _ grade: DataGrade, form: StoredForm = .value,
+            encrypted: Bool = false, retention: Retention? = nil, legalBasis: String? = nil, _ purpose: String
+        ) {
+            self.name = name
+            self.category = category
+            self.grade = grade
+            self.form = form
+            self.encrypted = encrypted
+            self.retention = retention
+            self.legalBasis = legalBasis
+            self.purpose = purpose
+        }
+    }
+
+    private enum Basis {
+        static let contract =
+            "PIPL Art. 13(1)(2): necessary to perform the user agreement (for staff: human-resources management)"
+        static let security =
+            "PIPL Art. 13(1)(2) and Art. 51: account security the user agreement requires (clauses 3.2, 4.x)"
+        static let networkLog =
+            "PIPL Art. 13(1)(3): legal obligation; Cybersecurity Law Art. 21 (network logs kept at least 6 months)"
+        static let audit =
+            "PIPL Art. 13(1)(3) and Art. 51: security audit; Cybersecurity Law Art. 21 (clause 2.2)"
+        static let keys = "PIPL Art. 51: encryption and key management protecting personal information (clause 2.3.2)"
+        static let notPersonal = "Not personal information: platform operation (clause 2.1)"
+    }
+
+    private static let erasureTombstone = Retention.permanent
+
+    private static let tables: [Table] = [
+        Table(
+            "subject_keys",
+            summary: "One data key per person (and one for events about no person); every personal field is "
+                + "encrypted under its owner's key. Erasure destroys the wrapped key and keeps a tombstone.",
+            retention: erasureTombstone, legalBasis: Basis.keys,
+            [
+                Column(
+                    "subject_id", .personal, .general, form: .identifier,
+                    "Whose data key this is: an account id, or `platform:audit`; kept after erasure as a tombstone "
+                        + "so an erased person's key is never silently re-created."),
+                Column(
+                    "master_version", .accountSecurity, .general,
+                    "Version of the master key that wrapped the data key, so keys can be rotated."),
+                Column(
+                    "wrapped_key", .accountSecurity, .core, encrypted: true, retention: .untilAccountDeleted,
+                    "The person's AES-256 data key, wrapped by the master key; destroyed on erasure, which makes "
+                        + "every field encrypted under it unreadable (crypto-shredding)."),
+                Column("created_at", .operational, .general, "When the data key was created."),
+                Column(
+                    "destroyed_at", .operational, .general,
+                    "When the data key was destroyed: evidence that an erasure was carried out."),
+            ]),
+        Table(
+            "accounts",
+            summary: "Consumer, merchant and platform staff accounts. Contact and name are encrypted; logins are "
+                + "found by blind index.",
+            retention: .untilAccountDeleted, legalBasis: Basis.contract,
+            [
+                Column(
+                    "id", .personal, .general, form: .identifier,
+                    "Random account id that links the account's rows; reveals nothing by itself."),
+                Column(
+                    "kind", .accountSecurity, .important, legalBasis: Basis.security,
+                    "Which party the account belongs to (consumer, merchant, platform), which selects what it may "
+                        + "reach."),
+                Column(
+                    "role", .accountSecurity, .important, legalBasis: Basis.security,
+                    "The account's role, checked on every route (least privilege, clause 2.3.3)."),
+                Column(
+                    "merchant_id", .accountSecurity, .important, form: .identifier, legalBasis: Basis.security,
+                    "The merchant (owner account id) a merchant owner or staff account acts for; scopes merchant "
+                        + "data."),
+                Column(
+                    "login_kind", .operational, .general,
+                    "Whether the login is a mobile number or an e-mail address, to normalise and mask it."),
+                Column(
+                    "login_index", .personal, .important, form: .blindIndex,
+                    "Blind index (keyed HMAC) of the normalised login, to find the account at sign-in without "
+                        + "storing the login in clear; re-linkable only with the blind-index key."),
+                Column(
+                    "login_cipher", .personal, .important, encrypted: true,
+                    "The login (mobile number or e-mail address), used to contact the account holder and shown "
+                        + "to them masked."),
+                Column(
+                    "display_name_cipher", .personal, .important, encrypted: true,
+                    "The name the account holder chose to be addressed by (may be their real name)."),
+                Column(
+                    "password_hash", .accountSecurity, .important, form: .hash, legalBasis: Basis.security,
+                    "Bcrypt hash of the password, to verify sign-ins; the password itself is never stored."),
+                Column(
+                    "must_change_password", .accountSecurity, .general, legalBasis: Basis.security,
+                    "Whether the holder must replace a one-time password issued by the platform."),
+                Column(
+                    "totp_secret_cipher", .accountSecurity, .core, encrypted: true, legalBasis: Basis.security,
+                    "The two-factor (TOTP) shared secret; whoever reads it can produce second-factor codes."),
+                Column(
+                    "totp_enabled", .accountSecurity, .important, legalBasis: Basis.security,
+                    "Whether sign-in requires a second factor; switching it off weakens the account."),
+                Column(
+                    "totp_last_step", .accountSecurity, .general, legalBasis: Basis.security,
+                    "The last TOTP time step accepted, so a code cannot be used twice."),
+                Column(
+                    "locked_until", .accountSecurity, .general, legalBasis: Basis.security,
+                    "End of a lockout after repeated failed sign-ins (PCI DSS 8.3.4)."),
+                Column(
+                    "status", .accountSecurity, .important, legalBasis: Basis.security,
+                    "Whether the account may sign in (active, suspended, closed)."),
+                Column("created_at", .operational, .general, "When the account was created."),
+                Column("updated_at", .operational, .general, "When the account was last changed."),
+            ]),
+        Table(
+            "sessions",
+            summary: "Signed-in sessions. Only the token's hash is stored; the device is described coarsely.",
+            retention: .months(6, after: "the session ends"), legalBasis: Basis.security,
+            [
+                Column(
+                    "id", .accountSecurity, .general, form: .identifier,
+                    "Random session id, so the holder can list and revoke sessions."),
+                Column(
+                    "token_hash", .accountSecurity, .important, form: .hash,
+                    "SHA-256 of the bearer token, to authenticate requests; the token itself is never stored."),
+                Column(
+                    "account_id", .personal, .general, form: .identifier, "The account the session belongs to."),
+                Column("created_at", .accountSecurity, .general, "When the session was opened."),
+                Column(
+                    "last_seen_at", .accountSecurity, .general,
+                    "When the session was last used, for the idle timeout."),
+                Column("expires_at", .accountSecurity, .general, "When the session ends regardless of use."),
+                Column(
+                    "idle_timeout_ms", .accountSecurity, .general, "How long the session may stay idle."),
+                Column(
+                    "two_factor", .accountSecurity, .general,
+                    "Whether the session was opened with a second factor."),
+                Column(
+                    "device_label", .personal, .general, form: .generalised,
+                    "Coarse description of the client (browser family and operating system, e.g. \"Firefox on "
+                        + "Linux\"), so the holder can recognise their sessions; not the user agent."),
+                Column("revoked_at", .accountSecurity, .general, "When the session was signed out or revoked."),
+            ]),
+        Table(
+            "login_attempts",
+            summary: "Sign-in attempts for lockout and per-address throttling (clause 2.2); a network log.",
+            retention: .months(6), legalBasis: Basis.networkLog,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the attempt."),
+                Column(
+                    "account_id", .personal, .general, form: .identifier,
+                    "The account the attempt was for, if the login exists; counts failures towards a lockout."),
+                Column(
+                    "ip_index", .personal, .important, form: .blindIndex,
+                    "Blind index (keyed HMAC) of the client IP address, to throttle an address without storing "
+                        + "it; graded up because the key holder can confirm a guessed address."),
+                Column("succeeded", .accountSecurity, .general, "Whether the attempt succeeded."),
+                Column("at", .accountSecurity, .general, "When the attempt was made."),
+            ]),
+        Table(
+            "recovery_codes",
+            summary: "One-time two-factor recovery codes, stored as hashes; replaced when regenerated.",
+            retention: .untilAccountDeleted, legalBasis: Basis.security,
+            [
+                Column(
+                    "code_hash", .accountSecurity, .important, form: .hash,
+                    "SHA-256 of a 60-bit one-time recovery code, to verify it; the code itself is shown once "
+                        + "and never stored."),
+                Column("account_id", .personal, .general, form: .identifier, "The account the code belongs to."),
+                Column("used_at", .accountSecurity, .general, "When the code was used (each works once)."),
+            ]),
+        Table(
+            "known_devices",
+            summary: "Devices and networks an account has signed in from, to warn about new ones.",
+            retention: .untilAccountDeleted, legalBasis: Basis.security,
+            [
+                Column("account_id", .personal, .general, form: .identifier, "The account that signed in."),
+                Column(
+                    "device_index", .personal, .important, form: .blindIndex,
+                    "Blind index (keyed HMAC) of client IP address and user agent, to notice a new device or "
+                        + "network without storing either."),
+                Column("first_seen_at", .accountSecurity, .general, "When the device was first seen."),
+            ]),
+        Table(
+            "security_notices",
+            summary: "Security notices shown to the account holder (new device, lockout).",
+            retention: .untilAccountDeleted, legalBasis: Basis.security,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the notice."),
+                Column("account_id", .personal, .general, form: .identifier, "The account the notice is for."),
+                Column("kind", .accountSecurity, .general, "What happened (new-device, locked)."),
+                Column(
+                    "message", .accountSecurity, .general,
+                    "Notice text shown to the holder; holds no address or identifier, only the generalised "
+                        + "device label."),
+                Column("created_at", .accountSecurity, .general, "When the notice was raised."),
+                Column("read_at", .accountSecurity, .general, "When the holder read the notice."),
+            ]),
+        Table(
+            "audit_events",
+            summary: "The security audit log (clause 2.2), written in the same transaction as each action; each "
+                + "event is a leaf of the tamper-evident Merkle tree, so it is kept and never changed.",
+            retention: .permanent, legalBasis: Basis.audit,
+            [
+                Column("id", .operational, .general, form: .identifier, "Order in which events were written."),
+                Column("event_type", .operational, .general, "What happened, e.g. `account.login.failure`."),
+                Column(
+                    "actor", .personal, .important, form: .pseudonym,
+                    "Keyed pseudonym of the account that acted (empty for the platform); re-linkable only with "
+                        + "the pseudonym key."),
+                Column(
+                    "subject", .personal, .important, form: .pseudonym,
+                    "Keyed pseudonym of the person the event concerns (empty if none)."),
+                Column(
+                    "object_ref", .personal, .general, form: .identifier,
+                    "The object acted on, as `type:id` (e.g. `session:…`, `account:…`); internal random ids only."),
+                Column("outcome", .operational, .general, "success, failure or denied."),
+                Column("occurred_at", .operational, .general, "When the event happened."),
+                Column(
+                    "details_hash", .operational, .general, form: .hash,
+                    "SHA-256 of the encrypted details, committed to the leaf so details cannot change unnoticed."),
+                Column(
+                    "leaf_index", .operational, .general,
+                    "Position of the event in the Merkle tree, once integrated."),
+            ]),
+        Table(
+            "audit_details",
+            summary: "Details of audit events, encrypted under the data key of the person concerned, so erasing "
+                + "the person erases their details while the event's hash stays in the log.",
+            retention: .untilAccountDeleted, legalBasis: Basis.audit,
+            [
+                Column("event_id", .operational, .general, form: .identifier, "The audit event the details belong to."),
+                Column(
+                    "key_subject", .personal, .general, form: .identifier,
+                    "Whose data key encrypts the details: an account id, or `platform:audit`."),
+                Column(
+                    "details_cipher", .personal, .important, encrypted: true,
+                    "Event details (reasons, counts, flags) as encrypted JSON; crypto-shredded with the "
+                        + "person's data key."),
+            ]),
+        Table(
+            "audit_nodes",
+            summary: "Complete-subtree hashes of the audit Merkle tree (RFC 9162); hashes only, no personal data.",
+            retention: .permanent, legalBasis: Basis.notPersonal,
+            [
+                Column("level", .operational, .general, "Height of the subtree (0 for leaves)."),
+                Column("idx", .operational, .general, "Index of the subtree within its level."),
+                Column(
+                    "hash", .operational, .general, form: .hash,
+                    "SHA-256 of the subtree, to build roots and proofs."),
+            ]),
+        Table(
+            "audit_heads",
+            summary: "Signed tree heads of the audit log: size, root hash, time and Ed25519 signature.",
+            retention: .permanent, legalBasis: Basis.notPersonal,
+            [
+                Column("tree_size", .operational, .general, "Number of events the head commits to."),
+                Column("root_hash", .operational, .general, form: .hash, "Merkle root over those events."),
+                Column("timestamp", .operational, .general, "When the head was signed."),
+                Column(
+                    "signature", .operational, .general,
+                    "Ed25519 signature over the head, so anyone can check it came from the platform."),
+            ]),
+        Table(
+            "_fluent_migrations",
+            summary: "FluentKit's record of which schema migrations have been applied.",
+            retention: .permanent, legalBasis: Basis.notPersonal,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the record."),
+                Column("name", .operational, .general, "Name of the applied migration."),
+                Column("batch", .operational, .general, "Batch in which it was applied."),
+                Column("created_at", .operational, .general, "When it was applied."),
+                Column("updated_at", .operational, .general, "When the record last changed."),
+            ]),
+    ]
+}
