@@ -50,6 +50,31 @@ def check_audit_log(base, logins):
     return problems
 
 
+def check_audit_cli(binary, data_dir):
+    """`covenant audit verify` passes on the real log, and names the position of a tampered event."""
+    import sqlite3
+    problems = []
+    checkpoint = subprocess.run([binary, "audit", "checkpoint", "--data-dir", data_dir], capture_output=True, text=True)
+    saved = os.path.join(data_dir, "checkpoint.json")
+    with open(saved, "w") as file:
+        file.write(checkpoint.stdout)
+    intact = subprocess.run([binary, "audit", "verify", "--data-dir", data_dir, "--checkpoint", saved],
+                            capture_output=True, text=True)
+    print("audit verify:", intact.stdout.strip())
+    if intact.returncode != 0 or "intact" not in intact.stdout:
+        problems.append(f"audit verify on the untouched log: {intact.returncode} {intact.stdout} {intact.stderr}")
+    database = sqlite3.connect(os.path.join(data_dir, "covenant.sqlite"))
+    database.execute("UPDATE audit_events SET outcome = 'denied' WHERE leaf_index = 3")
+    database.commit()
+    database.close()
+    broken = subprocess.run([binary, "audit", "verify", "--data-dir", data_dir, "--checkpoint", saved],
+                            capture_output=True, text=True)
+    print("audit verify after tampering:", broken.stdout.strip())
+    if broken.returncode == 0 or "position 3" not in broken.stdout:
+        problems.append(f"audit verify missed a tampered event: {broken.returncode} {broken.stdout}")
+    return problems
+
+
 def main(binary: str) -> int:
     data_dir = tempfile.mkdtemp(prefix="covenant-smoke-")
     port = 18000 + os.getpid() % 1000
@@ -98,6 +123,7 @@ def main(binary: str) -> int:
     except subprocess.TimeoutExpired:
         server.kill()
         failures.append("did not stop within 20 s of SIGTERM")
+    failures += check_audit_cli(binary, data_dir)
     if oct(os.stat(os.path.join(data_dir, "keys.json")).st_mode & 0o777) != oct(0o600):
         failures.append("key file is not mode 0600")
     for failure in failures:
