@@ -33,7 +33,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         SecurityHeadersMiddleware<AppRequestContext>(tls: config.tlsEnabled)
-        ProblemMiddleware(platform: platform)
+        ProblemMiddleware()
         MetricsMiddleware<AppRequestContext>()
         AuthenticationMiddleware(platform: platform, trustForwardedFor: config.trustForwardedFor)
     }
@@ -44,6 +44,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let twoFactor = TwoFactorHandlers(platform: platform, maxBodyBytes: limit)
     let team = TeamHandlers(platform: platform, maxBodyBytes: limit)
     let audit = AuditHandlers(platform: platform)
+    let privacy = PrivacyHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -69,6 +70,10 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.post("me/two-factor/confirm", use: twoFactor.confirm)
     signedIn.delete("me/two-factor", use: twoFactor.disable)
     signedIn.get("me/access-receipts", use: audit.receipts)
+    signedIn.post("me/reveal", use: privacy.revealOwn)
+    signedIn.get("me/export", use: privacy.export)
+    signedIn.delete("me", use: privacy.erase)
+    signedIn.get("me/privacy-requests", use: privacy.myRequests)
     // Proofs for the people an event names, or audit staff; others get 404.
     signedIn.get("audit/events/:sequence/proof", use: audit.proof)
 
@@ -82,6 +87,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.get("accounts", use: requiring(.listAccounts, team.listAccounts))
     staff.post("accounts/:id/unlock", use: requiring(.unlockAccounts, team.unlock))
     staff.get("audit/events", use: requiring(.readAudit, audit.search))
+    staff.post("accounts/:id/reveal", use: requiring(.revealPersonalData, privacy.staffReveal))
+    staff.post("training-records", use: requiring(.manageStaff, privacy.recordTraining))
+    staff.get("privacy-requests", use: requiring(.handlePrivacyRequests, privacy.queue))
     return router
 }
 

@@ -35,7 +35,10 @@ enum JSONBody {
         for key in fields.keys.sorted() where !T.fields.contains(key) { throw Problem.unknownField(key) }
         try inspect(object, path: "")
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            // Decode what was inspected: with duplicate keys, the parser and the decoder could otherwise see
+            // different values.
+            let inspected = try JSONSerialization.data(withJSONObject: object)
+            return try JSONDecoder().decode(T.self, from: inspected)
         } catch let error as DecodingError {
             throw problem(for: error)
         }

@@ -7,9 +7,15 @@ import Storage
 
 /// Why the platform refuses to start in production; each message says exactly what to fix.
 public enum StartupChecks {
-    public static func productionProblems(config: AppConfig, keyFileExists: Bool, keys: KeyMaterial?) -> [String] {
+    public static func productionProblems(
+        config: AppConfig, keyFileExists: Bool, keys: KeyMaterial?, demo: Bool = false
+    ) -> [String] {
         guard config.environment == .production else { return [] }
         var problems: [String] = []
+        if demo {
+            problems.append(
+                "Demo data (--demo) is never seeded in production: it prints passwords and two-factor secrets.")
+        }
         if !keyFileExists {
             problems.append(
                 "No key file at \(config.keyFilePath). Create one with `covenant keys init --data-dir \(config.dataDir)`."

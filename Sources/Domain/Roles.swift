@@ -56,10 +56,10 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .fulfilment: [.fulfilOrders]
         case .finance: [.viewFinance]
         case .admin: [.listAccounts, .unlockAccounts, .manageStaff]
-        case .support: [.listAccounts, .unlockAccounts]
+        case .support: [.listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests]
         case .riskAnalyst: [.reviewRisk]
         case .arbitrator: [.arbitrate]
-        case .complianceOfficer: [.readAudit, .listAccounts]
+        case .complianceOfficer: [.readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
         }
@@ -80,4 +80,7 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case reviewRisk = "risk.review"
     case arbitrate = "disputes.arbitrate"
     case readAudit = "audit.read"
+    /// See a person's data unmasked, with a purpose, a justification and current confidentiality training.
+    case revealPersonalData = "privacy.reveal"
+    case handlePrivacyRequests = "privacy.requests"
 }

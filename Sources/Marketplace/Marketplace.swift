@@ -34,17 +34,30 @@ public struct Platform: Sendable {
     public let settings: SecuritySettings
     public let passwordPolicy: PasswordPolicy
     public let logger: Logger
+    /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.
+    let decoyPasswordHash: String
 
-    public init(db: DatabaseStack, keys: KeyRing, clock: any Clock, settings: SecuritySettings, logger: Logger) {
+    /// Fails when the common-password list is missing: the password policy must never fail open.
+    public init(db: DatabaseStack, keys: KeyRing, clock: any Clock, settings: SecuritySettings, logger: Logger) throws {
+        guard CommonPasswords.list.count >= 10_000 else { throw PlatformError.commonPasswordListMissing }
         self.db = db
         self.keys = keys
         self.clock = clock
         self.settings = settings
         self.passwordPolicy = PasswordPolicy(commonPasswords: CommonPasswords.list)
         self.logger = logger
+        self.decoyPasswordHash = PasswordHasher.decoyHash(cost: settings.passwordHashCost)
     }
 
     var now: Int64 { clock.nowMillis }
+}
+
+public enum PlatformError: Error, CustomStringConvertible {
+    case commonPasswordListMissing
+
+    public var description: String {
+        "the list of common passwords (Resources/common-passwords.txt) is missing from the build"
+    }
 }
 
 /// Fresh random identifiers (UUID v4 text).

@@ -13,14 +13,14 @@ enum SubjectKeys {
         if let existing = try await SubjectKeyStore.find(subjectId: subject, on: db) {
             return try unwrap(existing, platform: platform)
         }
-        let key = KeyRing.newDataKey()
-        let wrapped = try platform.keys.wrap(key, subject: subject)
-        try await SubjectKeyStore.insert(
+        let wrapped = try platform.keys.wrap(KeyRing.newDataKey(), subject: subject)
+        try await SubjectKeyStore.insertIfAbsent(
             SubjectKeyRow(
                 subject_id: subject, master_version: Int64(wrapped.masterVersion), wrapped_key: wrapped.sealed,
                 created_at: platform.now),
             on: db)
-        return key
+        // Read back: if another writer created the key first, theirs is the one to use.
+        return try await key(subject: subject, platform: platform, on: db)
     }
 
     /// The subject's key for reading; fails if it was destroyed.

@@ -311,17 +311,23 @@ public enum DataCatalog {
         static let audit =
             "PIPL Art. 13(1)(3) and Art. 51: security audit; Cybersecurity Law Art. 21 (clause 2.2)"
         static let keys = "PIPL Art. 51: encryption and key management protecting personal information (clause 2.3.2)"
+        static let training =
+            "PIPL Art. 13(1)(2): human-resources management; PIPL Art. 51(4): security training of staff (clause 2.3.3)"
+        static let rights =
+            "PIPL Art. 13(1)(3): legal obligation to answer rights requests (PIPL Arts. 44-50, clause 2.3.5)"
         static let notPersonal = "Not personal information: platform operation (clause 2.1)"
     }
 
-    private static let erasureTombstone = Retention.permanent
+    /// What is left of a deleted account (id, role, dates): kept as long as the records that law requires to
+    /// be kept may point to it (E-commerce Law Art. 31: 3 years).
+    private static let tombstone = Retention.years(3, after: "the account is deleted")
 
     private static let tables: [Table] = [
         Table(
             "subject_keys",
             summary: "One data key per person (and one for events about no person); every personal field is "
                 + "encrypted under its owner's key. Erasure destroys the wrapped key and keeps a tombstone.",
-            retention: erasureTombstone, legalBasis: Basis.keys,
+            retention: tombstone, legalBasis: Basis.keys,
             [
                 Column(
                     "subject_id", .personal, .general, form: .identifier,
@@ -342,8 +348,9 @@ public enum DataCatalog {
         Table(
             "accounts",
             summary: "Consumer, merchant and platform staff accounts. Contact and name are encrypted; logins are "
-                + "found by blind index.",
-            retention: .untilAccountDeleted, legalBasis: Basis.contract,
+                + "found by blind index. Deleting an account leaves a storage-only tombstone: contact and name "
+                + "crypto-shredded, credentials and blind index cleared.",
+            retention: tombstone, legalBasis: Basis.contract,
             [
                 Column(
                     "id", .personal, .general, form: .identifier,
@@ -363,37 +370,37 @@ public enum DataCatalog {
                     "login_kind", .operational, .general,
                     "Whether the login is a mobile number or an e-mail address, to normalise and mask it."),
                 Column(
-                    "login_index", .personal, .important, form: .blindIndex,
+                    "login_index", .personal, .important, form: .blindIndex, retention: .untilAccountDeleted,
                     "Blind index (keyed HMAC) of the normalised login, to find the account at sign-in without "
                         + "storing the login in clear; re-linkable only with the blind-index key."),
                 Column(
-                    "login_cipher", .personal, .important, encrypted: true,
+                    "login_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
                     "The login (mobile number or e-mail address), used to contact the account holder and shown "
                         + "to them masked."),
                 Column(
-                    "display_name_cipher", .personal, .important, encrypted: true,
+                    "display_name_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
                     "The name the account holder chose to be addressed by (may be their real name)."),
                 Column(
-                    "password_hash", .accountSecurity, .important, form: .hash, legalBasis: Basis.security,
+                    "password_hash", .accountSecurity, .important, form: .hash, retention: .untilAccountDeleted,
+                    legalBasis: Basis.security,
                     "Bcrypt hash of the password, to verify sign-ins; the password itself is never stored."),
                 Column(
                     "must_change_password", .accountSecurity, .general, legalBasis: Basis.security,
                     "Whether the holder must replace a one-time password issued by the platform."),
                 Column(
-                    "totp_secret_cipher", .accountSecurity, .core, encrypted: true, legalBasis: Basis.security,
+                    "totp_secret_cipher", .accountSecurity, .core, encrypted: true, retention: .untilAccountDeleted,
+                    legalBasis: Basis.security,
                     "The two-factor (TOTP) shared secret; whoever reads it can produce second-factor codes."),
                 Column(
-                    "totp_enabled", .accountSecurity, .important, legalBasis: Basis.security,
+                    "totp_enabled", .accountSecurity, .important, retention: .untilAccountDeleted,
+                    legalBasis: Basis.security,
                     "Whether sign-in requires a second factor; switching it off weakens the account."),
                 Column(
                     "totp_last_step", .accountSecurity, .general, legalBasis: Basis.security,
                     "The last TOTP time step accepted, so a code cannot be used twice."),
                 Column(
-                    "locked_until", .accountSecurity, .general, legalBasis: Basis.security,
-                    "End of a lockout after repeated failed sign-ins (PCI DSS 8.3.4)."),
-                Column(
                     "status", .accountSecurity, .important, legalBasis: Basis.security,
-                    "Whether the account may sign in (active, suspended, closed)."),
+                    "Whether the account may sign in: `active`, or `erased` once deleted."),
                 Column("created_at", .operational, .general, "When the account was created."),
                 Column("updated_at", .operational, .general, "When the account was last changed."),
             ]),
@@ -436,11 +443,28 @@ public enum DataCatalog {
                     "account_id", .personal, .general, form: .identifier,
                     "The account the attempt was for, if the login exists; counts failures towards a lockout."),
                 Column(
+                    "login_index", .personal, .important, form: .blindIndex,
+                    "Blind index of the login that was tried (existing or not), so unknown and known logins lock "
+                        + "alike and nobody learns which exist."),
+                Column(
                     "ip_index", .personal, .important, form: .blindIndex,
-                    "Blind index (keyed HMAC) of the client IP address, to throttle an address without storing "
-                        + "it; graded up because the key holder can confirm a guessed address."),
+                    "Blind index (keyed HMAC) of the client IP address (IPv6 by /64), to throttle an address "
+                        + "without storing it; graded up because the key holder can confirm a guessed address."),
                 Column("succeeded", .accountSecurity, .general, "Whether the attempt succeeded."),
                 Column("at", .accountSecurity, .general, "When the attempt was made."),
+            ]),
+        Table(
+            "login_locks",
+            summary: "Lockouts after repeated failed sign-ins (PCI DSS 8.3.4), by login, known or not.",
+            retention: .months(6), legalBasis: Basis.networkLog,
+            [
+                Column(
+                    "login_index", .personal, .important, form: .blindIndex,
+                    "Blind index of the locked login; the same for logins that exist and that do not."),
+                Column("locked_until", .accountSecurity, .general, "End of the current lockout, if any."),
+                Column(
+                    "reset_at", .accountSecurity, .general,
+                    "Failures before this moment no longer count (after a lockout, a success or an unlock)."),
             ]),
         Table(
             "recovery_codes",
@@ -512,16 +536,16 @@ public enum DataCatalog {
             "audit_details",
             summary: "Details of audit events, encrypted under the data key of the person concerned, so erasing "
                 + "the person erases their details while the event's hash stays in the log.",
-            retention: .untilAccountDeleted, legalBasis: Basis.audit,
+            retention: .permanent, legalBasis: Basis.audit,
             [
                 Column("event_id", .operational, .general, form: .identifier, "The audit event the details belong to."),
                 Column(
                     "key_subject", .personal, .general, form: .identifier,
                     "Whose data key encrypts the details: an account id, or `platform:audit`."),
                 Column(
-                    "details_cipher", .personal, .important, encrypted: true,
+                    "details_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
                     "Event details (reasons, counts, flags) as encrypted JSON; crypto-shredded with the "
-                        + "person's data key."),
+                        + "person's data key, the ciphertext kept so the event's details hash still verifies."),
             ]),
         Table(
             "audit_nodes",
@@ -545,6 +569,43 @@ public enum DataCatalog {
                 Column(
                     "signature", .operational, .general,
                     "Ed25519 signature over the head, so anyone can check it came from the platform."),
+            ]),
+        Table(
+            "staff_training",
+            summary: "Confidentiality training of platform staff (clause 2.3.3): only staff with current training "
+                + "may see unmasked personal information.",
+            retention: .years(3, after: "the training expires"), legalBasis: Basis.training,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the record."),
+                Column("staff_id", .personal, .general, form: .identifier, "The staff account that was trained."),
+                Column(
+                    "completed_at", .accountSecurity, .important,
+                    "When the training was completed; gates access to unmasked personal information."),
+                Column(
+                    "expires_at", .accountSecurity, .important,
+                    "When the training lapses and the access it grants ends."),
+                Column(
+                    "recorded_by", .personal, .general, form: .identifier,
+                    "The administrator account that recorded the training, for accountability."),
+            ]),
+        Table(
+            "privacy_requests",
+            summary: "Requests to query, correct or delete personal information (clause 2.3.5), with their deadlines "
+                + "of 15 working days; kept after deletion as proof that each was answered in time.",
+            retention: .years(3, after: "the request is completed"), legalBasis: Basis.rights,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the request."),
+                Column(
+                    "account_id", .personal, .general, form: .identifier,
+                    "The account whose holder made the request."),
+                Column("kind", .operational, .general, "What was asked: export, correction or deletion."),
+                Column("status", .operational, .general, "Where the request stands (open, completed)."),
+                Column("created_at", .operational, .general, "When the request was made."),
+                Column("due_at", .operational, .general, "When the answer is due (15 working days)."),
+                Column("completed_at", .operational, .general, "When the request was answered."),
+                Column(
+                    "handled_by", .personal, .general, form: .identifier,
+                    "The staff account that answered the request, or `self-service`."),
             ]),
         Table(
             "_fluent_migrations",

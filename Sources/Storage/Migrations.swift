@@ -8,6 +8,7 @@ enum Schema {
     static let all: [any Migration] = [
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
+        CreatePrivacyRecords(),
     ]
 }
 
@@ -40,7 +41,6 @@ struct CreateAccounts: AsyncMigration {
             .field("totp_secret_cipher", .data)
             .field("totp_enabled", .bool, .required)
             .field("totp_last_step", .int64)
-            .field("locked_until", .int64)
             .field("status", .string, .required)
             .field("created_at", .int64, .required)
             .field("updated_at", .int64, .required)
@@ -74,16 +74,25 @@ struct CreateLoginAttempts: AsyncMigration {
         try await db.schema("login_attempts")
             .field("id", .string, .identifier(auto: false))
             .field("account_id", .string)
+            .field("login_index", .string, .required)
             .field("ip_index", .string, .required)
             .field("succeeded", .bool, .required)
             .field("at", .int64, .required)
             .create()
-        try await (db as! any SQLDatabase).create(index: "login_attempts_account_at").on("login_attempts")
-            .column("account_id").column("at").run()
+        try await db.schema("login_locks")
+            .field("login_index", .string, .identifier(auto: false))
+            .field("locked_until", .int64)
+            .field("reset_at", .int64, .required)
+            .create()
+        try await (db as! any SQLDatabase).create(index: "login_attempts_login_at").on("login_attempts")
+            .column("login_index").column("at").run()
         try await (db as! any SQLDatabase).create(index: "login_attempts_ip_at").on("login_attempts")
             .column("ip_index").column("at").run()
     }
-    func revert(on db: any Database) async throws { try await db.schema("login_attempts").delete() }
+    func revert(on db: any Database) async throws {
+        try await db.schema("login_locks").delete()
+        try await db.schema("login_attempts").delete()
+    }
 }
 
 struct CreateRecoveryCodes: AsyncMigration {
@@ -172,5 +181,32 @@ struct CreateAuditTree: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("audit_heads").delete()
         try await db.schema("audit_nodes").delete()
+    }
+}
+
+/// Confidentiality training of staff (2.3.3) and the tracked rights requests of people (2.3.5).
+struct CreatePrivacyRecords: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("staff_training")
+            .field("id", .string, .identifier(auto: false))
+            .field("staff_id", .string, .required, .references("accounts", "id"))
+            .field("completed_at", .int64, .required)
+            .field("expires_at", .int64, .required)
+            .field("recorded_by", .string, .required)
+            .create()
+        try await db.schema("privacy_requests")
+            .field("id", .string, .identifier(auto: false))
+            .field("account_id", .string, .required)
+            .field("kind", .string, .required)
+            .field("status", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("due_at", .int64, .required)
+            .field("completed_at", .int64)
+            .field("handled_by", .string)
+            .create()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("privacy_requests").delete()
+        try await db.schema("staff_training").delete()
     }
 }

@@ -34,8 +34,9 @@ public enum AccountStore {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    public static func setLockedUntil(_ until: Int64?, id: String, now: Int64, on db: any SQLDatabase) async throws {
-        try await db.update("accounts").set("locked_until", to: until).set("updated_at", to: now)
+    /// Stores a stronger hash of the same password (cost upgrade); nothing else changes.
+    public static func setPasswordHash(_ hash: String, id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("accounts").set("password_hash", to: hash).set("updated_at", to: now)
             .where("id", .equal, id).run()
     }
 
@@ -120,31 +121,46 @@ public enum SessionStore {
     }
 }
 
+/// Sign-in attempts: a network log that lockouts and throttling count (never deleted to reset a count).
 public enum LoginAttemptStore {
     public static func record(
-        id: String, accountId: String?, ipIndex: String, succeeded: Bool, at: Int64, on db: any SQLDatabase
+        id: String, accountId: String?, loginIndex: String, ipIndex: String, succeeded: Bool, at: Int64,
+        on db: any SQLDatabase
     ) async throws {
         try await db.raw(
             """
-            INSERT INTO login_attempts (id, account_id, ip_index, succeeded, at)
-            VALUES (\(bind: id), \(bind: accountId), \(bind: ipIndex), \(bind: succeeded), \(bind: at))
+            INSERT INTO login_attempts (id, account_id, login_index, ip_index, succeeded, at)
+            VALUES (\(bind: id), \(bind: accountId), \(bind: loginIndex), \(bind: ipIndex), \(bind: succeeded),
+              \(bind: at))
             """
         ).run()
     }
 
-    /// Failures on an account since `since`, not counting any before its last success.
-    public static func recentFailures(accountId: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
+    public static func markSucceeded(id: String, on db: any SQLDatabase) async throws {
+        try await db.update("login_attempts").set("succeeded", to: true).where("id", .equal, id).run()
+    }
+
+    /// Removes an attempt that was neither a success nor a failure (a second factor was still needed).
+    public static func discard(id: String, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "login_attempts").where("id", .equal, id).run()
+    }
+
+    /// Failures (including attempts still being checked) on a login at or after `since` and strictly after
+    /// `resetAt` (the last success, lockout or unlock).
+    public static func failures(loginIndex: String, since: Int64, resetAt: Int64, on db: any SQLDatabase)
+        async throws -> Int
+    {
         let row = try await db.raw(
             """
-            SELECT COUNT(*) AS n FROM login_attempts WHERE account_id = \(bind: accountId) AND succeeded = \(bind: false)
-            AND at >= \(bind: since) AND at > COALESCE((SELECT MAX(at) FROM login_attempts
-              WHERE account_id = \(bind: accountId) AND succeeded = \(bind: true)), 0)
+            SELECT COUNT(*) AS n FROM login_attempts
+            WHERE login_index = \(bind: loginIndex) AND succeeded = \(bind: false) AND at >= \(bind: since)
+              AND at > \(bind: resetAt)
             """
         ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    public static func recentFailures(ipIndex: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
+    public static func failures(ipIndex: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
         let row = try await db.raw(
             """
             SELECT COUNT(*) AS n FROM login_attempts
@@ -153,14 +169,47 @@ public enum LoginAttemptStore {
         ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
+}
 
-    /// Forgets failures (after an unlock), so the next failure starts a new count.
-    public static func clearFailures(accountId: String, on db: any SQLDatabase) async throws {
+/// Lockouts by login (known or not), so that a locked login looks the same whether it exists or not.
+public enum LoginLockStore {
+    public struct Lock: Codable, Sendable {
+        public var login_index: String
+        public var locked_until: Int64?
+        public var reset_at: Int64
+    }
+
+    /// Reads the lock row, creating it if needed; on PostgreSQL the row stays locked until the transaction
+    /// ends, so concurrent attempts on one login are counted one after another.
+    public static func acquire(loginIndex: String, postgres: Bool, on db: any SQLDatabase) async throws -> Lock {
         try await db.raw(
-            "DELETE FROM login_attempts WHERE account_id = \(bind: accountId) AND succeeded = \(bind: false)"
+            """
+            INSERT INTO login_locks (login_index, locked_until, reset_at) VALUES (\(bind: loginIndex), NULL, 0)
+            ON CONFLICT (login_index) DO NOTHING
+            """
         ).run()
+        let lockClause = postgres ? " FOR UPDATE" : ""
+        guard
+            let lock = try await db.raw(
+                "SELECT * FROM login_locks WHERE login_index = \(bind: loginIndex)\(unsafeRaw: lockClause)"
+            ).first(decoding: Lock.self)
+        else { throw LoginLockError.missing }
+        return lock
+    }
+
+    public static func lock(loginIndex: String, until: Int64, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("login_locks").set("locked_until", to: until).set("reset_at", to: now)
+            .where("login_index", .equal, loginIndex).run()
+    }
+
+    /// Clears the lock and the count (after a success or a staff unlock).
+    public static func reset(loginIndex: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("login_locks").set("locked_until", to: Int64?.none).set("reset_at", to: now)
+            .where("login_index", .equal, loginIndex).run()
     }
 }
+
+public enum LoginLockError: Error { case missing }
 
 public enum RecoveryCodeStore {
     public static func replace(accountId: String, hashes: [String], on db: any SQLDatabase) async throws {
@@ -193,24 +242,18 @@ public enum RecoveryCodeStore {
 }
 
 public enum KnownDeviceStore {
-    /// Remembers a device for an account; returns true when it was not known before.
+    /// Remembers a device for an account; returns true when it was not known before. Safe under concurrency.
     public static func remember(
         accountId: String, deviceIndex: String, now: Int64, on db: any SQLDatabase
     ) async throws -> Bool {
-        let known = try await db.raw(
-            """
-            SELECT device_index FROM known_devices
-            WHERE account_id = \(bind: accountId) AND device_index = \(bind: deviceIndex)
-            """
-        ).first()
-        if known != nil { return false }
-        try await db.raw(
+        let inserted = try await db.raw(
             """
             INSERT INTO known_devices (account_id, device_index, first_seen_at)
             VALUES (\(bind: accountId), \(bind: deviceIndex), \(bind: now))
+            ON CONFLICT (account_id, device_index) DO NOTHING RETURNING device_index
             """
-        ).run()
-        return true
+        ).all()
+        return !inserted.isEmpty
     }
 
     public static func count(accountId: String, on db: any SQLDatabase) async throws -> Int {
@@ -233,8 +276,16 @@ public enum SecurityNoticeStore {
 }
 
 public enum SubjectKeyStore {
-    public static func insert(_ row: SubjectKeyRow, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "subject_keys").model(row).run()
+    /// Inserts unless the subject already has a key (a concurrent writer may have created it first).
+    public static func insertIfAbsent(_ row: SubjectKeyRow, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO subject_keys (subject_id, master_version, wrapped_key, created_at)
+            VALUES (\(bind: row.subject_id), \(bind: row.master_version), \(bind: row.wrapped_key),
+              \(bind: row.created_at))
+            ON CONFLICT (subject_id) DO NOTHING
+            """
+        ).run()
     }
 
     public static func find(subjectId: String, on db: any SQLDatabase) async throws -> SubjectKeyRow? {
@@ -276,3 +327,131 @@ public enum AuditStore {
 }
 
 public enum AuditStoreError: Error { case noIdentifier }
+
+/// Confidentiality-training records of staff (2.3.3).
+public enum StaffTrainingStore {
+    public static func record(
+        id: String, staffId: String, completedAt: Int64, expiresAt: Int64, recordedBy: String, on db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO staff_training (id, staff_id, completed_at, expires_at, recorded_by)
+            VALUES (\(bind: id), \(bind: staffId), \(bind: completedAt), \(bind: expiresAt), \(bind: recordedBy))
+            """
+        ).run()
+    }
+
+    /// Whether the staff member has training valid at `now`.
+    public static func isCurrent(staffId: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            SELECT id FROM staff_training WHERE staff_id = \(bind: staffId)
+            AND completed_at <= \(bind: now) AND expires_at > \(bind: now)
+            """
+        ).first() != nil
+    }
+}
+
+/// A person's request to query, correct or delete their data, with its deadline (2.3.5).
+public struct PrivacyRequestRow: Codable, Sendable {
+    public var id: String
+    public var account_id: String
+    public var kind: String
+    public var status: String
+    public var created_at: Int64
+    public var due_at: Int64
+    public var completed_at: Int64?
+    public var handled_by: String?
+
+    public init(id: String, account_id: String, kind: String, status: String, created_at: Int64, due_at: Int64) {
+        self.id = id
+        self.account_id = account_id
+        self.kind = kind
+        self.status = status
+        self.created_at = created_at
+        self.due_at = due_at
+        self.completed_at = nil
+        self.handled_by = nil
+    }
+}
+
+public enum PrivacyRequestStore {
+    public static func insert(_ row: PrivacyRequestRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "privacy_requests").model(row).run()
+    }
+
+    public static func complete(id: String, handledBy: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("privacy_requests").set("status", to: "completed").set("completed_at", to: now)
+            .set("handled_by", to: handledBy).where("id", .equal, id).run()
+    }
+
+    public static func list(accountId: String, on db: any SQLDatabase) async throws -> [PrivacyRequestRow] {
+        try await db.select().column("*").from("privacy_requests").where("account_id", .equal, accountId)
+            .orderBy("created_at", .descending).all(decoding: PrivacyRequestRow.self)
+    }
+
+    /// Open requests, oldest deadline first (the staff queue).
+    public static func open(on db: any SQLDatabase) async throws -> [PrivacyRequestRow] {
+        try await db.select().column("*").from("privacy_requests").where("status", .notEqual, "completed")
+            .orderBy("due_at").limit(500).all(decoding: PrivacyRequestRow.self)
+    }
+}
+
+public enum ErasureStore {
+    /// Destroys a person's data key: every field sealed under it becomes unreadable, backups included.
+    public static func destroyKey(subjectId: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE subject_keys SET wrapped_key = NULL, destroyed_at = \(bind: now)
+            WHERE subject_id = \(bind: subjectId)
+            """
+        ).run()
+    }
+
+    /// Leaves a storage-only tombstone: no login, no password, no second factor; ciphertexts stay unreadable.
+    public static func tombstone(accountId: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE accounts SET status = 'erased', login_index = \(bind: "erased:" + accountId),
+              password_hash = '', totp_secret_cipher = NULL, totp_enabled = \(bind: false), updated_at = \(bind: now)
+            WHERE id = \(bind: accountId)
+            """
+        ).run()
+        for table in ["known_devices", "recovery_codes", "security_notices"] {
+            try await db.delete(from: table).where("account_id", .equal, accountId).run()
+        }
+    }
+}
+
+public enum SubjectKeyMaintenance {
+    /// Live subject keys wrapped under an older master version than `current`, a page at a time.
+    public static func staleKeys(current: Int64, limit: Int, on db: any SQLDatabase) async throws -> [SubjectKeyRow] {
+        try await db.raw(
+            """
+            SELECT * FROM subject_keys WHERE wrapped_key IS NOT NULL AND master_version < \(bind: current)
+            ORDER BY subject_id LIMIT \(bind: limit)
+            """
+        ).all(decoding: SubjectKeyRow.self)
+    }
+
+    public static func countStale(current: Int64, on db: any SQLDatabase) async throws -> Int {
+        let row = try await db.raw(
+            """
+            SELECT COUNT(*) AS n FROM subject_keys WHERE wrapped_key IS NOT NULL AND master_version < \(bind: current)
+            """
+        ).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Replaces a wrapped key only if it is still the one that was read (safe while the platform runs).
+    public static func replace(
+        subjectId: String, old: Data, new: Data, version: Int64, on db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            UPDATE subject_keys SET wrapped_key = \(bind: new), master_version = \(bind: version)
+            WHERE subject_id = \(bind: subjectId) AND wrapped_key = \(bind: old)
+            """
+        ).run()
+    }
+}

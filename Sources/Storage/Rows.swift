@@ -15,7 +15,6 @@ public struct AccountRow: Codable, Sendable {
     public var totp_secret_cipher: Data?
     public var totp_enabled: Bool
     public var totp_last_step: Int64?
-    public var locked_until: Int64?
     public var status: String
     public var created_at: Int64
     public var updated_at: Int64
@@ -38,7 +37,6 @@ public struct AccountRow: Codable, Sendable {
         self.totp_secret_cipher = nil
         self.totp_enabled = false
         self.totp_last_step = nil
-        self.locked_until = nil
         self.status = status
         self.created_at = now
         self.updated_at = now

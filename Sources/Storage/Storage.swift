@@ -52,6 +52,10 @@ public final class DatabaseStack: Sendable {
     ///   writers queue in the pool instead of failing with SQLITE_BUSY.
     public init(location: DatabaseLocation, logger: Logger, poolSize: Int = 8) throws {
         self.location = location
+        // SQL statements (with their bound values: hashes, ciphertexts, indexes) are logged at debug level;
+        // the database logger never goes below info, so they are never written, whatever LOG_LEVEL says.
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .info)
         self.logger = logger
         self.threadPool = NIOThreadPool(numberOfThreads: 2)
         self.threadPool.start()
@@ -61,16 +65,16 @@ public final class DatabaseStack: Sendable {
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
             let config = try SQLPostgresConfiguration(url: url)
             databases.use(
-                .postgres(configuration: config, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .trace),
+                .postgres(configuration: config, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .debug),
                 as: .psql)
         case .sqliteFile(let path):
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1, sqlLogLevel: .trace), as: .sqlite)
+            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1, sqlLogLevel: nil), as: .sqlite)
         case .sqliteMemory:
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1, sqlLogLevel: .trace), as: .sqlite)
+            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1, sqlLogLevel: nil), as: .sqlite)
         }
     }
 

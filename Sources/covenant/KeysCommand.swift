@@ -8,7 +8,8 @@ import Storage
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage the platform's keys.", subcommands: [Init.self, Rotate.self])
+        commandName: "keys", abstract: "Manage the platform's keys.",
+        subcommands: [Init.self, Rotate.self, Rewrap.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -51,6 +52,30 @@ struct Keys: AsyncParsableCommand {
             }
             await platform.db.shutdown()
             say("Master key is now version \(version). New data keys are wrapped with it.")
+        }
+    }
+}
+
+extension Keys {
+    struct Rewrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-wrap every person's data key under the newest master key (safe while serving).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
+            do {
+                let count = try await KeyMaintenance.rewrap(platform: platform) { done, total in
+                    say("re-wrapped \(done) of \(total) data keys")
+                }
+                say(
+                    "Done: \(count) data keys now wrapped with master key version \(platform.keys.currentMasterVersion)."
+                )
+            } catch {
+                await platform.db.shutdown()
+                throw error
+            }
+            await platform.db.shutdown()
         }
     }
 }

@@ -23,7 +23,7 @@ enum Runtime {
     }
 
     /// Prepares everything `serve` and the other commands need, refusing unsafe production set-ups.
-    static func open(config: AppConfig, logger: Logger) async throws -> Platform {
+    static func open(config: AppConfig, logger: Logger, demo: Bool = false) async throws -> Platform {
         try FileManager.default.createDirectory(
             atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let clock = SystemClock()
@@ -33,7 +33,8 @@ enum Runtime {
             keyFileExists || !production
             ? try KeyFile.load(path: config.keyFilePath, createIfMissing: !production, nowMillis: clock.nowMillis)
             : nil
-        let problems = StartupChecks.productionProblems(config: config, keyFileExists: keyFileExists, keys: material)
+        let problems = StartupChecks.productionProblems(
+            config: config, keyFileExists: keyFileExists, keys: material, demo: demo)
         if !problems.isEmpty {
             throw CLIFailure(
                 "Refusing to start in production:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
@@ -47,7 +48,7 @@ enum Runtime {
             await db.shutdown()
             throw CLIFailure("Could not open or migrate the database \(config.databaseLocation): \(error)")
         }
-        let platform = Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+        let platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
         try await recordKeyCreation(platform: platform, material: material)
         return platform
     }

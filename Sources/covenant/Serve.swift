@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert { config.tlsCertificatePath = tlsCert }
         if let tlsKey { config.tlsKeyPath = tlsKey }
         let logger = Runtime.logger()
-        let platform = try await Runtime.open(config: config, logger: logger)
+        let platform = try await Runtime.open(config: config, logger: logger, demo: demo)
         do {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
             let scheme = config.tlsEnabled ? "https" : "http"

@@ -109,6 +109,27 @@ struct InputTests {
         }
     }
 
+    @Test("2.4.2: with duplicate keys, the value checked is the value used")
+    func duplicateKeys() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                let base = #""kind":"consumer","password":"correct horse battery 42""#
+                let cardLast =
+                    #"{\#(base),"login":"13800000011","displayName":"ok","displayName":"4111 1111 1111 1111"}"#
+                #expect(
+                    try await client.send(.post, "/api/v1/accounts", json: cardLast).problemType
+                        == "card-number-refused")
+                let cardFirst =
+                    #"{\#(base),"login":"13800000012","displayName":"4111 1111 1111 1111","displayName":"ok"}"#
+                #expect(try await client.send(.post, "/api/v1/accounts", json: cardFirst).status == 201)
+                let token = try await client.token(login: "13800000012")
+                let revealed = try await client.send(
+                    .post, "/api/v1/me/reveal", token: token, json: #"{"fields":["displayName"]}"#)
+                #expect((revealed.json["values"] as? [String: String])?["displayName"] == "ok")
+            }
+        }
+    }
+
     @Test("2.2: the same login cannot register twice")
     func duplicate() async throws {
         try await TestPlatform.with(.sqlite) { env in

@@ -15,6 +15,8 @@ struct RouteAuthorizationTests {
     enum Principal: String, CaseIterable, Sendable {
         case anonymous, consumer, owner, catalog, fulfilment, finance
         case admin, support, riskAnalyst, arbitrator, complianceOfficer, securityOfficer
+        /// Signed in, but not yet through two-factor enrolment: only their own account pages.
+        case ownerWithoutTwoFactor, adminWithoutTwoFactor
     }
 
     static let everyone = Set(Principal.allCases)
@@ -31,6 +33,13 @@ struct RouteAuthorizationTests {
         "GET /api/v1/audit/head": everyone,
         "GET /api/v1/audit/consistency": everyone,
         "GET /api/v1/me/access-receipts": signedIn,
+        "POST /api/v1/me/reveal": signedIn,
+        "GET /api/v1/me/export": signedIn,
+        "DELETE /api/v1/me": signedIn,
+        "GET /api/v1/me/privacy-requests": signedIn,
+        "POST /api/v1/staff/accounts/{id}/reveal": [.support, .complianceOfficer],
+        "POST /api/v1/staff/training-records": [.admin],
+        "GET /api/v1/staff/privacy-requests": [.support, .complianceOfficer],
         "GET /api/v1/audit/events/{sequence}/proof": signedIn,
         "GET /api/v1/staff/audit/events": [.complianceOfficer, .securityOfficer],
         "DELETE /api/v1/sessions/current": signedIn,
@@ -88,6 +97,13 @@ struct RouteAuthorizationTests {
     static func sessions(client: Client, env: TestPlatform) async throws -> [Principal: String] {
         var tokens: [Principal: String] = [:]
         tokens[.consumer] = try await client.newSession(login: "13800000001")
+
+        tokens[.ownerWithoutTwoFactor] = try await client.newSession(kind: "merchant", login: "fresh@shop.example")
+        _ = try await TeamAccounts.addPlatformStaff(
+            role: .admin, login: "fresh.admin@platform.example", displayName: "新员工",
+            password: "correct horse battery 42",
+            platform: env.platform)
+        tokens[.adminWithoutTwoFactor] = try await client.token(login: "fresh.admin@platform.example")
 
         let owner = try await client.newSession(kind: "merchant", login: "owner@shop.example")
         _ = try await client.enrolTwoFactor(token: owner)

@@ -108,7 +108,7 @@ struct TestPlatform: Sendable {
             let keys = try KeyRing(material: .random(origin: .generated, nowMillis: clock.nowMillis))
             var logger = Logger(label: "test")
             logger.logLevel = .warning
-            let platform = Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+            let platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
             return try await body(TestPlatform(platform: platform, clock: clock, config: config))
         }
     }

@@ -20,7 +20,11 @@ struct TwoFactorTests {
                 let refused = try await client.send(.get, "/api/v1/merchant/staff", token: token)
                 #expect(refused.status == 403)
                 #expect(refused.problemType == "two-factor-required")
-                #expect(try await env.auditCount("authz.denied") >= 1)
+                let denials = try await AuditStore.events(type: "authz.denied", on: env.platform.db.sql)
+                let me = try #require(try await client.send(.get, "/api/v1/me", token: token).json["id"] as? String)
+                #expect(
+                    denials.contains { $0.actor == env.platform.keys.pseudonym(me) }, "the denial names who was refused"
+                )
                 // act: enrol
                 let secret = try await client.enrolTwoFactor(token: token)
                 // check: now allowed on this session

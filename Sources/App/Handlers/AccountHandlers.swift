@@ -48,7 +48,8 @@ struct AccountHandlers {
     @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(PasswordBody.self, from: request, maxBytes: maxBodyBytes)
         try await Passwords.change(
-            caller: context.caller, current: body.currentPassword, new: body.newPassword, platform: platform)
+            caller: context.caller, current: body.currentPassword, new: body.newPassword, ip: context.peerAddress,
+            platform: platform)
         return Response(status: .noContent)
     }
 }

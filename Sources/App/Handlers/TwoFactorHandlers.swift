@@ -30,7 +30,7 @@ struct TwoFactorHandlers {
     @Sendable func disable(_ request: Request, context: SignedInContext) async throws -> Response {
         try TwoFactor.ensureMayDisable(caller: context.caller)
         let body = try await JSONBody.decode(CodeBody.self, from: request, maxBytes: maxBodyBytes)
-        try await TwoFactor.disable(code: body.otp, caller: context.caller, platform: platform)
+        try await TwoFactor.disable(code: body.otp, caller: context.caller, ip: context.peerAddress, platform: platform)
         return Response(status: .noContent)
     }
 }

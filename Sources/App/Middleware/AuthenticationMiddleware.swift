@@ -25,7 +25,28 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let token = Self.token(from: request) {
             context.caller = try await Sessions.authenticate(token: token, platform: platform)
         }
-        return try await next(request, context)
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem
+            where problem.statusCode == 403 || (problem.statusCode == 401 && context.caller != nil)
+        {
+            await recordDenial(problem, request: request, context: context)
+            throw problem
+        }
+    }
+
+    /// Every authorization denial is an audit event naming who was refused what (2.2, 2.3.3).
+    private func recordDenial(_ problem: Problem, request: Request, context: Context) async {
+        let event = AuditEvent(
+            "authz.denied", actor: context.caller?.accountId,
+            object: "\(request.method) \(context.endpointPath ?? "?")",
+            outcome: .denied, details: ["problem": problem.type])
+        do {
+            try await AuditTrail.recordAlone(event, platform: platform)
+        } catch {
+            context.logger.error(
+                "could not record an authorization denial", metadata: ["error.type": "\(type(of: error))"])
+        }
     }
 
     static func token(from request: Request) -> String? {

@@ -7,10 +7,9 @@ import Marketplace
 import Storage
 
 /// Outermost: turns every error into `application/problem+json` with a stable type, never an internal
-/// message; records authorization denials in the audit log (2.2, 2.3.3).
+/// message (2.2).
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let platform: Platform
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -18,9 +17,6 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
-            if problem.statusCode == 403 || (problem.statusCode == 401 && context.caller != nil) {
-                await recordDenial(problem, request: request, context: context)
-            }
             return Self.render(problem)
         } catch let error as any HTTPResponseError {
             return Self.render(Self.problem(for: error.status))
@@ -29,19 +25,6 @@ struct ProblemMiddleware: RouterMiddleware {
                 "unhandled error",
                 metadata: ["error.type": "\(String(reflecting: type(of: error)))", "error": "\(error)"])
             return Self.render(.internalError)
-        }
-    }
-
-    private func recordDenial(_ problem: Problem, request: Request, context: Context) async {
-        let event = AuditEvent(
-            "authz.denied", actor: context.caller?.accountId,
-            object: "\(request.method) \(context.endpointPath ?? "?")",
-            outcome: .denied, details: ["problem": problem.type])
-        do {
-            try await AuditTrail.recordAlone(event, platform: platform)
-        } catch {
-            context.logger.error(
-                "could not record an authorization denial", metadata: ["error.type": "\(type(of: error))"])
         }
     }
 

@@ -3,7 +3,6 @@ import Foundation
 import HummingbirdBcrypt
 import NIOPosix
 import Storage
-import Synchronization
 
 /// The shipped list of common and breached passwords (Resources/common-passwords.txt).
 enum CommonPasswords {
@@ -27,29 +26,41 @@ enum PasswordHasher {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// A hash that matches nothing, checked for unknown logins so that they take as long as wrong passwords.
+    /// A hash that matches nothing (built once, at start-up).
     static func decoyHash(cost: Int) -> String {
-        decoys.withLock { cache in
-            if let hash = cache[cost] { return hash }
-            let hash = Bcrypt.hash(UUID().uuidString, cost: UInt8(cost))
-            cache[cost] = hash
-            return hash
-        }
+        Bcrypt.hash(UUID().uuidString, cost: UInt8(cost))
     }
-    private static let decoys = Mutex<[Int: String]>([:])
+
+    /// The cost a bcrypt hash was made with (`$2b$12$…` → 12).
+    static func cost(of hash: String) -> Int? {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) : nil
+    }
+
+    /// After a successful sign-in, re-hashes a password stored with a lower cost than the current setting.
+    static func upgradeIfWeaker(_ password: String, account: AccountRow, platform: Platform) async throws {
+        guard let cost = cost(of: account.password_hash), cost < platform.settings.passwordHashCost else { return }
+        let hash = try await self.hash(password, cost: platform.settings.passwordHashCost)
+        try await AccountStore.setPasswordHash(hash, id: account.id, now: platform.now, on: platform.db.sql)
+    }
 }
 
 public enum Passwords {
     /// Replaces the caller's password after checking the current one (also ends a one-time password).
-    public static func change(caller: Caller, current: String, new: String, platform: Platform) async throws {
+    /// Failed checks of the current password count towards the lockout like failed sign-ins.
+    public static func change(caller: Caller, current: String, new: String, ip: String, platform: Platform)
+        async throws
+    {
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql) else {
             throw Problem.unauthenticated
         }
+        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
+        let attempt = try await guarded.reserve()
         guard try await PasswordHasher.verify(current, hash: account.password_hash) else {
-            try await AuditTrail.recordAlone(
-                AuditEvent("account.password.change", actor: caller.accountId, outcome: .failure), platform: platform)
+            try await guarded.failed(attempt, reason: "current-password")
             throw Problem.invalid("currentPassword", "The current password is not correct.")
         }
+        try await guarded.neutral(attempt)
         let login = try await AccountFields.login(of: account, platform: platform, on: platform.db.sql)
         if let why = platform.passwordPolicy.rejection(password: new, login: login) {
             throw Problem.invalid("newPassword", why)

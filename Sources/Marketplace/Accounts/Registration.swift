@@ -65,7 +65,7 @@ public enum Registration {
                 try await AccountStore.insert(row, on: db)
                 try await AuditTrail.record(
                     AuditEvent(
-                        "account.register", actor: actor ?? id, subject: id, object: "account:\(id)",
+                        "account.register", actor: actor ?? id, subject: id, object: "account",
                         details: ["role": role.rawValue]),
                     platform: platform, on: db)
             }

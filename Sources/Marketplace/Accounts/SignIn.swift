@@ -32,59 +32,43 @@ public struct IssuedSession: Sendable {
 /// Sign-in with lockout, per-address throttling, identical failures and new-device notices (3.2, 4.x, 2.2).
 public enum SignIn {
     public static func signIn(_ input: SignInInput, platform: Platform) async throws -> IssuedSession {
-        let settings = platform.settings
-        let now = platform.now
-        let ipIndex = try platform.keys.blindIndex(input.ip, purpose: "ip")
-
-        let ipFailures = try await LoginAttemptStore.recentFailures(
-            ipIndex: ipIndex, since: now - settings.ipWindowSeconds * 1000, on: platform.db.sql)
-        if ipFailures >= settings.ipFailureLimit {
-            throw Problem.throttled(retryAfter: Int(settings.ipWindowSeconds))
-        }
-
-        let account: AccountRow?
-        if let login = (try? Login(input.login)) {
+        var account: AccountRow?
+        if let login = try? Login(input.login) {
             account = try await AccountStore.find(
                 loginIndex: AccountFields.loginIndex(login, platform: platform), on: platform.db.sql)
-        } else {
-            account = nil
         }
+        if account?.status != "active" { account = nil }
+        let guarded = try LoginGuard(platform: platform, rawLogin: input.login, accountId: account?.id, ip: input.ip)
+        // Counted before the password is checked, so parallel guesses cannot exceed the lockout.
+        let attempt = try await guarded.reserve()
 
-        guard let account, account.status == "active" else {
-            // Unknown login: spend the same bcrypt time as a wrong password, then fail identically.
-            _ = try await PasswordHasher.verify(
-                input.password, hash: PasswordHasher.decoyHash(cost: settings.passwordHashCost))
-            try await recordFailure(account: nil, ipIndex: ipIndex, reason: "unknown-login", platform: platform)
+        // Unknown logins spend the same bcrypt time as wrong passwords and fail identically.
+        let hash = account?.password_hash ?? platform.decoyPasswordHash
+        guard try await PasswordHasher.verify(input.password, hash: hash), let account else {
+            try await guarded.failed(attempt, reason: account == nil ? "unknown-login" : "password")
             throw Problem.badCredentials
         }
-
-        if let until = account.locked_until, until > now {
-            try await AuditTrail.recordAlone(
-                AuditEvent("account.login.locked", actor: account.id, subject: account.id, outcome: .denied),
-                platform: platform)
-            throw Problem.locked(retryAfter: Int((until - now + 999) / 1000))
-        }
-
-        guard try await PasswordHasher.verify(input.password, hash: account.password_hash) else {
-            try await recordFailure(account: account, ipIndex: ipIndex, reason: "password", platform: platform)
-            throw Problem.badCredentials
-        }
-
         var usedSecondFactor = false
         if account.totp_enabled {
-            guard let otp = input.otp, !otp.isEmpty else { throw Problem.otpRequired }
+            guard let otp = input.otp, !otp.isEmpty else {
+                try await guarded.neutral(attempt)
+                throw Problem.otpRequired
+            }
             guard try await TwoFactor.verifyAtSignIn(code: otp, account: account, platform: platform) else {
-                try await recordFailure(account: account, ipIndex: ipIndex, reason: "otp", platform: platform)
+                try await guarded.failed(attempt, reason: "otp")
                 throw Problem.badCredentials
             }
             usedSecondFactor = true
         }
+        try await PasswordHasher.upgradeIfWeaker(input.password, account: account, platform: platform)
         return try await openSession(
-            account: account, ipIndex: ipIndex, input: input, twoFactor: usedSecondFactor, platform: platform)
+            account: account, guarded: guarded, attempt: attempt, input: input, twoFactor: usedSecondFactor,
+            platform: platform)
     }
 
     private static func openSession(
-        account: AccountRow, ipIndex: String, input: SignInInput, twoFactor: Bool, platform: Platform
+        account: AccountRow, guarded: LoginGuard, attempt: String, input: SignInInput, twoFactor: Bool,
+        platform: Platform
     ) async throws -> IssuedSession {
         let settings = platform.settings
         let now = platform.now
@@ -98,8 +82,7 @@ public enum SignIn {
             two_factor: twoFactor, device_label: DeviceLabel.describe(userAgent: input.userAgent))
         let deviceIndex = try platform.keys.blindIndex("\(input.ip)|\(input.userAgent)", purpose: "device")
         try await platform.db.transaction { db in
-            try await LoginAttemptStore.record(
-                id: Identifiers.make(), accountId: account.id, ipIndex: ipIndex, succeeded: true, at: now, on: db)
+            try await guarded.succeeded(attempt, on: db)
             let hadDevices = try await KnownDeviceStore.count(accountId: account.id, on: db) > 0
             let isNew = try await KnownDeviceStore.remember(
                 accountId: account.id, deviceIndex: deviceIndex, now: now, on: db)
@@ -120,43 +103,6 @@ public enum SignIn {
                 platform: platform, on: db)
         }
         return IssuedSession(token: token, sessionId: session.id, expiresAt: session.expires_at)
-    }
-
-    /// Records a failure; the failure that reaches the threshold locks the account (PCI DSS 8.3.4).
-    private static func recordFailure(
-        account: AccountRow?, ipIndex: String, reason: String, platform: Platform
-    ) async throws {
-        let settings = platform.settings
-        let now = platform.now
-        try await platform.db.transaction { db in
-            try await LoginAttemptStore.record(
-                id: Identifiers.make(), accountId: account?.id, ipIndex: ipIndex, succeeded: false, at: now, on: db)
-            try await AuditTrail.record(
-                AuditEvent(
-                    "account.login.failure", actor: account?.id, subject: account?.id, outcome: .failure,
-                    details: ["reason": reason]),
-                platform: platform, on: db)
-            guard let account else { return }
-            let failures = try await LoginAttemptStore.recentFailures(
-                accountId: account.id, since: now - settings.lockoutWindowSeconds * 1000, on: db)
-            if failures >= settings.lockoutThreshold {
-                try await AccountStore.setLockedUntil(
-                    now + settings.lockoutDurationSeconds * 1000, id: account.id, now: now, on: db)
-                try await LoginAttemptStore.clearFailures(accountId: account.id, on: db)
-                try await SecurityNoticeStore.insert(
-                    SecurityNoticeRow(
-                        id: Identifiers.make(), account_id: account.id, kind: "locked",
-                        message: "Your account was locked for \(settings.lockoutDurationSeconds / 60) minutes after "
-                            + "\(failures) failed sign-ins.",
-                        created_at: now),
-                    on: db)
-                try await AuditTrail.record(
-                    AuditEvent(
-                        "account.lockout", actor: nil, subject: account.id, outcome: .success,
-                        details: ["failures": String(failures)]),
-                    platform: platform, on: db)
-            }
-        }
     }
 }
 

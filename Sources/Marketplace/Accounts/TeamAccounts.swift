@@ -73,14 +73,13 @@ public enum TeamAccounts {
     public static func unlock(accountId: String, caller: Caller, platform: Platform) async throws {
         try caller.require(.unlockAccounts)
         try await platform.db.transaction { db in
-            guard try await AccountStore.find(id: accountId, on: db) != nil else {
+            guard let account = try await AccountStore.find(id: accountId, on: db) else {
                 throw Problem.notFound("The account")
             }
-            try await AccountStore.setLockedUntil(nil, id: accountId, now: platform.now, on: db)
-            try await LoginAttemptStore.clearFailures(accountId: accountId, on: db)
+            try await LoginGuard.unlock(loginIndex: account.login_index, platform: platform, on: db)
             try await AuditTrail.record(
                 AuditEvent(
-                    "account.unlock", actor: caller.accountId, subject: accountId, object: "account:\(accountId)"),
+                    "account.unlock", actor: caller.accountId, subject: accountId, object: "account"),
                 platform: platform, on: db)
         }
     }

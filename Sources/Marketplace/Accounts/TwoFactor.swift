@@ -61,13 +61,18 @@ public enum TwoFactor {
     }
 
     /// Turns two-factor off (consumers only; it is mandatory for merchants and staff). Needs a current code.
-    public static func disable(code: String, caller: Caller, platform: Platform) async throws {
+    /// Failed codes count towards the lockout, so the six digits cannot be guessed.
+    public static func disable(code: String, caller: Caller, ip: String, platform: Platform) async throws {
         try ensureMayDisable(caller: caller)
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql), account.totp_enabled
         else { throw Problem.conflict("Two-factor authentication is not on.") }
+        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
+        let attempt = try await guarded.reserve()
         guard try await verifyAtSignIn(code: code, account: account, platform: platform) else {
+            try await guarded.failed(attempt, reason: "otp")
             throw Problem.invalid("otp", "The code is not correct.")
         }
+        try await guarded.neutral(attempt)
         try await platform.db.transaction { db in
             try await AccountStore.setTOTP(secretCipher: nil, enabled: false, id: account.id, now: platform.now, on: db)
             try await RecoveryCodeStore.replace(accountId: account.id, hashes: [], on: db)
@@ -90,13 +95,16 @@ public enum TwoFactor {
             let key = try await SubjectKeys.key(subject: account.id, platform: platform, on: platform.db.sql)
             let secret = try AccountFields.open(cipher, column: "totp_secret_cipher", accountId: account.id, key: key)
             guard let step = matchingStep(code: trimmed, secret: secret, now: platform.now) else { return false }
-            let fresh = try await AccountStore.advanceTOTPStep(step, id: account.id, on: platform.db.sql)
-            if fresh {
-                try await AuditTrail.recordAlone(
-                    AuditEvent("account.2fa.use", actor: account.id, subject: account.id, details: ["method": "totp"]),
-                    platform: platform)
+            return try await platform.db.transaction { db in
+                let fresh = try await AccountStore.advanceTOTPStep(step, id: account.id, on: db)
+                if fresh {
+                    try await AuditTrail.record(
+                        AuditEvent(
+                            "account.2fa.use", actor: account.id, subject: account.id, details: ["method": "totp"]),
+                        platform: platform, on: db)
+                }
+                return fresh
             }
-            return fresh
         }
         let used = try await platform.db.transaction { db in
             let consumed = try await RecoveryCodeStore.consume(

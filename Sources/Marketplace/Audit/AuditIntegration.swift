@@ -1,4 +1,4 @@
-public import AuditLog
+import AuditLog
 import Foundation
 import Privacy
 import SQLKit
