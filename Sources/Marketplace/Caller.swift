@@ -12,6 +12,19 @@ public struct Caller: Sendable, Equatable {
     public let twoFactorEnrolled: Bool
     public let mustChangePassword: Bool
 
+    public init(
+        accountId: String, role: Role, merchantId: String?, sessionId: String, twoFactorVerified: Bool,
+        twoFactorEnrolled: Bool, mustChangePassword: Bool
+    ) {
+        self.accountId = accountId
+        self.role = role
+        self.merchantId = merchantId
+        self.sessionId = sessionId
+        self.twoFactorVerified = twoFactorVerified
+        self.twoFactorEnrolled = twoFactorEnrolled
+        self.mustChangePassword = mustChangePassword
+    }
+
     public var kind: AccountKind { role.kind }
 
     /// May this caller take privileged actions now? Merchants and staff need a second factor (3.2),

@@ -61,8 +61,12 @@ struct PrivacyHandlers {
 
     @Sendable func erase(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(EraseBody.self, from: request, maxBytes: maxBodyBytes)
-        try await Rights.erase(password: body.password, caller: context.caller, platform: platform)
-        return Response(status: .noContent)
+        switch try await Rights.erase(
+            password: body.password, caller: context.caller, ip: context.peerAddress, platform: platform)
+        {
+        case .erased: return Response(status: .noContent)
+        case .queued(let request): return try JSONResponse.make(request, status: .accepted)
+        }
     }
 
     @Sendable func myRequests(_ request: Request, context: SignedInContext) async throws -> Response {

@@ -68,19 +68,44 @@ public enum Rights {
         return export
     }
 
+    /// What became of an erasure request.
+    public enum ErasureOutcome: Sendable {
+        /// Done at once: the data key is destroyed.
+        case erased
+        /// Queued for staff (merchant and staff accounts have obligations to settle first), with its deadline.
+        case queued(PrivacyRequestView)
+    }
+
     /// Erases the caller's personal data by destroying their data key (crypto-shredding), after checking
     /// the password again. What law requires to be kept stays as unreadable, storage-only records.
-    public static func erase(password: String, caller: Caller, platform: Platform) async throws {
-        guard caller.kind == .consumer else {
-            throw Problem(
-                type: "erasure-needs-review", status: 409, title: "Erasure needs a review",
-                detail: "Merchant and staff accounts are erased by the platform after their obligations end. "
-                    + "Contact support to open a request.")
+    /// Merchant and staff accounts get a tracked request in the staff queue instead.
+    public static func erase(password: String, caller: Caller, ip: String, platform: Platform) async throws
+        -> ErasureOutcome
+    {
+        guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql) else {
+            throw Problem.unauthenticated
         }
-        guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql),
-            try await PasswordHasher.verify(password, hash: account.password_hash)
-        else { throw Problem.invalid("password", "The password is not correct.") }
+        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
+        let attempt = try await guarded.reserve()
+        guard try await PasswordHasher.verify(password, hash: account.password_hash) else {
+            try await guarded.failed(attempt, reason: "erase-password")
+            throw Problem.invalid("password", "The password is not correct.")
+        }
+        try await guarded.neutral(attempt)
         let now = platform.now
+        guard caller.kind == .consumer else {
+            let request = PrivacyRequestRow(
+                id: Identifiers.make(), account_id: account.id, kind: "delete", status: "open", created_at: now,
+                due_at: dueDate(from: now))
+            try await platform.db.transaction { db in
+                try await PrivacyRequestStore.insert(request, on: db)
+                try await AuditTrail.record(
+                    AuditEvent(
+                        "privacy.request.open", actor: account.id, subject: account.id, details: ["kind": "delete"]),
+                    platform: platform, on: db)
+            }
+            return .queued(view(request, now: now))
+        }
         try await platform.db.transaction { db in
             let request = PrivacyRequestRow(
                 id: Identifiers.make(), account_id: account.id, kind: "delete", status: "completed", created_at: now,
@@ -95,6 +120,7 @@ public enum Rights {
             try await ErasureStore.tombstone(accountId: account.id, now: now, on: db)
             try await ErasureStore.destroyKey(subjectId: account.id, now: now, on: db)
         }
+        return .erased
     }
 
     public static func requests(caller: Caller, platform: Platform) async throws -> [PrivacyRequestView] {
