@@ -37,30 +37,46 @@ public enum AuditTrail {
     static let platformSubject = "platform:audit"
 
     /// Records `event` on `db` (a transaction). Throws if it cannot be written, which aborts the action.
-    @discardableResult
-    public static func record(_ event: AuditEvent, platform: Platform, on db: any SQLDatabase) async throws -> Int64 {
-        let keySubject = event.subject ?? event.actor ?? platformSubject
-        let key = try await SubjectKeys.keyForWriting(subject: keySubject, platform: platform, on: db)
+    public static func record(_ event: AuditEvent, platform: Platform, on db: any SQLDatabase) async throws {
+        try await record([event], platform: platform, on: db)
+    }
+
+    /// Records several events with one key look-up per person and two inserts (group commit of audit events).
+    public static func record(_ events: [AuditEvent], platform: Platform, on db: any SQLDatabase) async throws {
+        var keys: [String: SymmetricKey] = [:]
+        var rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)] = []
+        rows.reserveCapacity(events.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let detailsJSON = String(decoding: try encoder.encode(event.details), as: UTF8.self)
-        let context = FieldContext(table: "audit_details", column: "details_cipher", row: keySubject)
-        let cipher = try FieldCipher.seal(detailsJSON, key: key, context: context)
-        let hash = SHA256.hash(data: cipher).map { String(format: "%02x", $0) }.joined()
-        let row = AuditEventRow(
-            event_type: event.type,
-            actor: event.actor.map(platform.keys.pseudonym) ?? "",
-            subject: event.subject.map(platform.keys.pseudonym) ?? "",
-            object_ref: event.object,
-            outcome: event.outcome.rawValue,
-            occurred_at: platform.now,
-            details_hash: hash
-        )
-        return try await AuditStore.append(row, keySubject: keySubject, detailsCipher: cipher, on: db)
+        for event in events {
+            let keySubject = event.subject ?? event.actor ?? platformSubject
+            let key: SymmetricKey
+            if let known = keys[keySubject] {
+                key = known
+            } else {
+                key = try await SubjectKeys.keyForWriting(subject: keySubject, platform: platform, on: db)
+                keys[keySubject] = key
+            }
+            let detailsJSON = String(decoding: try encoder.encode(event.details), as: UTF8.self)
+            let context = FieldContext(table: "audit_details", column: "details_cipher", row: keySubject)
+            let cipher = try FieldCipher.seal(detailsJSON, key: key, context: context)
+            let hash = SHA256.hash(data: cipher).map { String(format: "%02x", $0) }.joined()
+            let row = AuditEventRow(
+                event_type: event.type,
+                actor: event.actor.map(platform.keys.pseudonym) ?? "",
+                subject: event.subject.map(platform.keys.pseudonym) ?? "",
+                object_ref: event.object,
+                outcome: event.outcome.rawValue,
+                occurred_at: platform.now,
+                details_hash: hash
+            )
+            rows.append((row, keySubject, cipher))
+        }
+        try await AuditStore.append(rows, on: db)
     }
 
     /// Records an event in a transaction of its own (denials and failures that change nothing else).
     public static func recordAlone(_ event: AuditEvent, platform: Platform) async throws {
-        _ = try await platform.db.transaction { db in try await record(event, platform: platform, on: db) }
+        try await platform.db.transaction { db in try await record(event, platform: platform, on: db) }
     }
 }

@@ -538,7 +538,9 @@ public enum DataCatalog {
                 + "the person erases their details while the event's hash stays in the log.",
             retention: .permanent, legalBasis: Basis.audit,
             [
-                Column("event_id", .operational, .general, form: .identifier, "The audit event the details belong to."),
+                Column(
+                    "details_hash", .operational, .general, form: .hash,
+                    "SHA-256 of the sealed details: the same hash the audit event (and its Merkle leaf) carries."),
                 Column(
                     "key_subject", .personal, .general, form: .identifier,
                     "Whose data key encrypts the details: an account id, or `platform:audit`."),

@@ -149,7 +149,7 @@ struct CreateAuditEvents: AsyncMigration {
             .unique(on: "leaf_index")
             .create()
         try await db.schema("audit_details")
-            .field("event_id", .int64, .identifier(auto: false))
+            .field("details_hash", .string, .identifier(auto: false))
             .field("key_subject", .string, .required)
             .field("details_cipher", .data, .required)
             .create()

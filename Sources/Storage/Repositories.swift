@@ -295,28 +295,26 @@ public enum SubjectKeyStore {
 }
 
 public enum AuditStore {
-    /// Appends an event and its encrypted details; returns the event id.
+    /// Appends events and their encrypted details (content-addressed by the details' hash) with two
+    /// multi-row inserts, however many events there are.
     public static func append(
-        _ row: AuditEventRow, keySubject: String, detailsCipher: Data, on db: any SQLDatabase
-    ) async throws -> Int64 {
-        let inserted = try await db.raw(
-            """
-            INSERT INTO audit_events (event_type, actor, subject, object_ref, outcome, occurred_at, details_hash)
-            VALUES (\(bind: row.event_type), \(bind: row.actor), \(bind: row.subject), \(bind: row.object_ref),
-              \(bind: row.outcome), \(bind: row.occurred_at), \(bind: row.details_hash))
-            RETURNING id
-            """
-        ).first()
-        guard let id = try inserted?.decode(column: "id", as: Int64.self) else {
-            throw AuditStoreError.noIdentifier
+        _ rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)], on db: any SQLDatabase
+    )
+        async throws
+    {
+        guard !rows.isEmpty else { return }
+        var events = db.insert(into: "audit_events").columns(
+            "event_type", "actor", "subject", "object_ref", "outcome", "occurred_at", "details_hash")
+        var details = db.insert(into: "audit_details").columns("details_hash", "key_subject", "details_cipher")
+        for row in rows {
+            let e = row.event
+            events = events.values(
+                SQLBind(e.event_type), SQLBind(e.actor), SQLBind(e.subject), SQLBind(e.object_ref), SQLBind(e.outcome),
+                SQLBind(e.occurred_at), SQLBind(e.details_hash))
+            details = details.values(SQLBind(e.details_hash), SQLBind(row.keySubject), SQLBind(row.detailsCipher))
         }
-        try await db.raw(
-            """
-            INSERT INTO audit_details (event_id, key_subject, details_cipher)
-            VALUES (\(bind: id), \(bind: keySubject), \(bind: detailsCipher))
-            """
-        ).run()
-        return id
+        try await events.run()
+        try await details.run()
     }
 
     public static func events(type: String? = nil, on db: any SQLDatabase) async throws -> [AuditEventRow] {
@@ -325,8 +323,6 @@ public enum AuditStore {
         return try await query.orderBy("id").all(decoding: AuditEventRow.self)
     }
 }
-
-public enum AuditStoreError: Error { case noIdentifier }
 
 /// Confidentiality-training records of staff (2.3.3).
 public enum StaffTrainingStore {

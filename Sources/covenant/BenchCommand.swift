@@ -33,14 +33,13 @@ struct BenchCommand: AsyncParsableCommand {
             // Durable appends, `batch` events per commit, each encrypted and pseudonymised as in production.
             var start = ContinuousClock.now
             for first in stride(from: 0, to: events, by: batch) {
+                let group = (first..<min(first + batch, events)).map { n in
+                    AuditEvent(
+                        "bench.event", actor: "actor-\(n % 1000)", subject: "subject-\(n % 1000)",
+                        object: "order:\(n)", details: ["n": String(n)])
+                }
                 try await platform.db.transaction { db in
-                    for n in first..<min(first + batch, events) {
-                        try await AuditTrail.record(
-                            AuditEvent(
-                                "bench.event", actor: "actor-\(n % 1000)", subject: "subject-\(n % 1000)",
-                                object: "order:\(n)", details: ["n": String(n)]),
-                            platform: platform, on: db)
-                    }
+                    try await AuditTrail.record(group, platform: platform, on: db)
                 }
             }
             let appendSeconds = seconds(ContinuousClock.now - start)

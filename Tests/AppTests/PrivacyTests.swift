@@ -205,8 +205,8 @@ struct PrivacyTests {
                 #expect(reply.status == 202)
                 #expect(reply.json["status"] as? String == "open")
                 let agent = try await Self.supportAgent(client: client, env: env)
-                var queue = try await client.send(.get, "/api/v1/staff/privacy-requests", token: agent.token)
-                var list = try #require(queue.json["requests"] as? [[String: Any]])
+                let queue = try await client.send(.get, "/api/v1/staff/privacy-requests", token: agent.token)
+                let list = try #require(queue.json["requests"] as? [[String: Any]])
                 #expect(list.count == 1 && list.first?["overdue"] as? Bool == false)
                 // check: three weeks later (15 working days) it is flagged overdue
                 env.clock.advance(seconds: 22 * 86_400)
