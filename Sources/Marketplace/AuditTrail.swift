@@ -43,8 +43,7 @@ public enum AuditTrail {
 
     /// Records several events with one key look-up per person and two inserts (group commit of audit events).
     public static func record(_ events: [AuditEvent], platform: Platform, on db: any SQLDatabase) async throws {
-        let subjects = Set(events.map { $0.subject ?? $0.actor ?? platformSubject })
-        var keys = try await SubjectKeys.keys(subjects: Array(subjects), platform: platform, on: db)
+        var keys: [String: SymmetricKey] = [:]
         var rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)] = []
         rows.reserveCapacity(events.count)
         let encoder = JSONEncoder()

@@ -1,5 +1,5 @@
 public import AuditLog
-import Foundation
+public import Foundation
 public import SQLKit
 
 /// Complete-subtree hashes of the audit tree in the `audit_nodes` table.
@@ -90,24 +90,8 @@ public enum AuditTreeStore {
         ).all(decoding: StoredAuditEvent.self)
     }
 
-    /// Gives each event its leaf index, a few hundred per statement.
-    public static func assignLeafIndexes(_ assignments: [(eventId: Int64, index: Int64)], on db: any SQLDatabase)
-        async throws
-    {
-        for start in stride(from: 0, to: assignments.count, by: 400) {
-            let chunk = assignments[start..<min(start + 400, assignments.count)]
-            var sql: SQLQueryString = "UPDATE audit_events SET leaf_index = CASE id"
-            for item in chunk {
-                sql.appendLiteral(" WHEN ")
-                sql.appendInterpolation(bind: item.eventId)
-                sql.appendLiteral(" THEN ")
-                sql.appendInterpolation(bind: item.index)
-            }
-            sql.appendLiteral(" END WHERE id IN (")
-            sql.appendInterpolation(binds: chunk.map(\.eventId))
-            sql.appendLiteral(")")
-            try await db.raw(sql).run()
-        }
+    public static func assignLeafIndex(_ index: Int64, eventId: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE audit_events SET leaf_index = \(bind: index) WHERE id = \(bind: eventId)").run()
     }
 
     /// Integrated events in leaf order, in pages (for verification and export).

@@ -18,13 +18,11 @@ public enum AuditIntegration {
             let size = try await AuditTreeStore.latestHead(on: db)?.treeSize ?? 0
             var appender = try await MerkleAppender.restore(treeSize: size, from: store)
             var leafHashes: [MerkleHash] = []
-            var assignments: [(eventId: Int64, index: Int64)] = []
             for (offset, event) in pending.enumerated() {
                 let index = Int64(size) + Int64(offset)
-                assignments.append((event.id, index))
+                try await AuditTreeStore.assignLeafIndex(index, eventId: event.id, on: db)
                 leafHashes.append(try leaf(event, index: index).leafHash)
             }
-            try await AuditTreeStore.assignLeafIndexes(assignments, on: db)
             let result = appender.append(leafHashes)
             try await store.insert(result.nodes)
             let head = try SignedTreeHead(
