@@ -39,7 +39,7 @@ let package = Package(
         // RFC 9162 Merkle log: no database or HTTP code.
         .target(
             name: "AuditLog",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Domain", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Keys, field encryption, blind indexes.

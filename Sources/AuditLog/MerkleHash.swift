@@ -1,3 +1,4 @@
+import Domain
 import Crypto
 public import Foundation
 
@@ -49,7 +50,7 @@ public struct MerkleHash: Hashable, Sendable, Codable, CustomStringConvertible {
     public var base64: String { data.base64EncodedString() }
 
     /// Lowercase hexadecimal (64 characters).
-    public var hex: String { data.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { withUnsafeBytes { Hex.encode($0) } }
 
     public var description: String { hex }
 

@@ -43,11 +43,10 @@ public enum AuditTrail {
 
     /// Records several events with one key look-up per person and two inserts (group commit of audit events).
     public static func record(_ events: [AuditEvent], platform: Platform, on db: any SQLDatabase) async throws {
-        var keys: [String: SymmetricKey] = [:]
+        let subjects = Set(events.map { $0.subject ?? $0.actor ?? platformSubject })
+        var keys = try await SubjectKeys.keys(subjects: Array(subjects), platform: platform, on: db)
         var rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)] = []
         rows.reserveCapacity(events.count)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         for event in events {
             let keySubject = event.subject ?? event.actor ?? platformSubject
             let key: SymmetricKey
@@ -57,10 +56,10 @@ public enum AuditTrail {
                 key = try await SubjectKeys.keyForWriting(subject: keySubject, platform: platform, on: db)
                 keys[keySubject] = key
             }
-            let detailsJSON = String(decoding: try encoder.encode(event.details), as: UTF8.self)
+            let detailsJSON = CanonicalJSON.encode(event.details)
             let context = FieldContext(table: "audit_details", column: "details_cipher", row: keySubject)
             let cipher = try FieldCipher.seal(detailsJSON, key: key, context: context)
-            let hash = SHA256.hash(data: cipher).map { String(format: "%02x", $0) }.joined()
+            let hash = Hex.encode(SHA256.hash(data: cipher))
             let row = AuditEventRow(
                 event_type: event.type,
                 actor: event.actor.map(platform.keys.pseudonym) ?? "",

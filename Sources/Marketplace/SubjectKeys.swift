@@ -23,6 +23,17 @@ enum SubjectKeys {
         return try await key(subject: subject, platform: platform, on: db)
     }
 
+    /// The live keys of several subjects, by subject, in one query (missing or destroyed ones are absent).
+    static func keys(subjects: [String], platform: Platform, on db: any SQLDatabase) async throws
+        -> [String: SymmetricKey]
+    {
+        var keys: [String: SymmetricKey] = [:]
+        for row in try await SubjectKeyStore.find(subjectIds: subjects, on: db) where row.wrapped_key != nil {
+            keys[row.subject_id] = try unwrap(row, platform: platform)
+        }
+        return keys
+    }
+
     /// The subject's key for reading; fails if it was destroyed.
     static func key(subject: String, platform: Platform, on db: any SQLDatabase) async throws -> SymmetricKey {
         guard let row = try await SubjectKeyStore.find(subjectId: subject, on: db) else {

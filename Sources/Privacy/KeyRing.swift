@@ -1,3 +1,4 @@
+import Domain
 public import Crypto
 public import Foundation
 
@@ -100,13 +101,13 @@ public struct KeyRing: KeyWrapper {
         let v = version ?? currentBlindIndexVersion
         guard let key = blindIndexKeys[v].map(SymmetricKey.init(data:)) else { throw PrivacyError.unknownKeyVersion(v) }
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)|\(value)".utf8), using: key)
-        return "v\(v):" + Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "v\(v):" + Hex.encode(Data(mac).prefix(16))
     }
 
     /// Keyed pseudonym for the audit log and logs: stable per subject, meaningless without the key.
     public func pseudonym(_ subject: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("pseudonym|\(subject)".utf8), using: SymmetricKey(data: pseudonymKey))
-        return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(Data(mac).prefix(16))
     }
 }

@@ -288,6 +288,13 @@ public enum SubjectKeyStore {
         ).run()
     }
 
+    /// Several subjects' keys in one query (group commit of audit events).
+    public static func find(subjectIds: [String], on db: any SQLDatabase) async throws -> [SubjectKeyRow] {
+        guard !subjectIds.isEmpty else { return [] }
+        return try await db.select().column("*").from("subject_keys").where("subject_id", .in, subjectIds)
+            .all(decoding: SubjectKeyRow.self)
+    }
+
     public static func find(subjectId: String, on db: any SQLDatabase) async throws -> SubjectKeyRow? {
         try await db.select().column("*").from("subject_keys").where("subject_id", .equal, subjectId)
             .first(decoding: SubjectKeyRow.self)

@@ -107,7 +107,10 @@ struct AuditLogIntegrationTests {
     func failClosed() async throws {
         try await TestPlatform.with(.sqlite) { env in
             try await env.withClient { client in
-                try await env.platform.db.sql.raw("DROP TABLE audit_events").run()
+                // The audit store refuses writes (as a full disk or a failing replica would).
+                try await env.platform.db.sql.raw(
+                    "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
+                ).run()
                 #expect(try await client.register(login: "13800000050").status == 500)
                 #expect(try await env.count("accounts") == 0)
             }

@@ -108,11 +108,14 @@ struct SessionTests {
     func auditFailClosed() async throws {
         try await TestPlatform.with(.sqlite) { env in
             try await env.withClient { client in
-                try await env.platform.db.sql.raw("DROP TABLE audit_details").run()
+                // The audit store refuses writes (as a full disk or a failing replica would).
+                try await env.platform.db.sql.raw(
+                    "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_details BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
+                ).run()
                 let reply = try await client.register(login: "13800000030")
                 #expect(reply.status == 500)
                 #expect(reply.problemType == "internal-error")
-                #expect(!reply.body.contains("audit_details"), "no internal detail leaks")
+                #expect(!reply.body.contains("audit store unavailable"), "no internal detail leaks")
                 #expect(try await env.count("accounts") == 0)
             }
         }

@@ -141,3 +141,19 @@ struct MoneyTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Money.self, from: bad) }
     }
 }
+
+@Suite("Canonical JSON")
+struct CanonicalJSONTests {
+    @Test("2.2: audit details encode as sorted, escaped JSON that parses back")
+    func roundTrip() throws {
+        // setup
+        let map = ["z": "last", "a": "quote \" backslash \\ newline \n tab \t bell \u{7}", "中": "文"]
+        // act
+        let text = CanonicalJSON.encode(map)
+        // check
+        #expect(text.hasPrefix(#"{"a":"#))
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
+        #expect(parsed == map)
+        #expect(CanonicalJSON.encode([:]) == "{}")
+    }
+}

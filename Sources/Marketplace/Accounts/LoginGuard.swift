@@ -122,6 +122,6 @@ struct LoginGuard {
         var address = in6_addr()
         guard ip.contains(":"), inet_pton(AF_INET6, ip, &address) == 1 else { return ip }
         let prefix = withUnsafeBytes(of: &address) { Array($0.prefix(8)) }
-        return prefix.map { String(format: "%02x", $0) }.joined() + "/64"
+        return Hex.encode(prefix) + "/64"
     }
 }

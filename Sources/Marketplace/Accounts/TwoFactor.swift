@@ -159,7 +159,7 @@ public enum TwoFactor {
 
     static func hashRecoveryCode(_ code: String) -> String {
         let normalized = code.uppercased().filter { $0 != "-" && !$0.isWhitespace }
-        return SHA256.hash(data: Data("recovery|\(normalized)".utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Data("recovery|\(normalized)".utf8)))
     }
 }
 
