@@ -1,5 +1,5 @@
-import Domain
 import Crypto
+import Domain
 public import Foundation
 
 /// A 32-byte SHA-256 hash of a Merkle tree leaf or node (RFC 9162 §2.1.1).

@@ -1,5 +1,5 @@
-import Domain
 public import Crypto
+import Domain
 public import Foundation
 
 /// A wrapped (encrypted) per-person data key and the master key version that wrapped it.
