@@ -1,6 +1,7 @@
 import Crypto
 import Domain
 import Foundation
+import Metrics
 import Privacy
 public import SQLKit
 import Storage
@@ -43,6 +44,13 @@ public enum AuditTrail {
 
     /// Records several events with one key look-up per person and two inserts (group commit of audit events).
     public static func record(_ events: [AuditEvent], platform: Platform, on db: any SQLDatabase) async throws {
+        // Time spent writing audit events, so its share of each request can be measured (docs/benchmarks.md).
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - started
+            Metrics.Timer(label: "covenant_audit_write_duration").recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        }
         let subjects = Set(events.map { $0.subject ?? $0.actor ?? platformSubject })
         var keys = try await SubjectKeys.keys(subjects: Array(subjects), platform: platform, on: db)
         var rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)] = []

@@ -610,6 +610,16 @@ public enum DataCatalog {
                     "The staff account that answered the request, or `self-service`."),
             ]),
         Table(
+            "platform_configuration",
+            summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
+                + "between starts is recorded in the audit log (clause 2.2).",
+            retention: .permanent, legalBasis: Basis.notPersonal,
+            [
+                Column("name", .operational, .general, "Name of the setting."),
+                Column("value", .operational, .general, "Its value when last in force."),
+                Column("changed_at", .operational, .general, "When it took this value."),
+            ]),
+        Table(
             "_fluent_migrations",
             summary: "FluentKit's record of which schema migrations have been applied.",
             retention: .permanent, legalBasis: Basis.notPersonal,

@@ -8,7 +8,7 @@ enum Schema {
     static let all: [any Migration] = [
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
-        CreatePrivacyRecords(),
+        CreatePrivacyRecords(), CreatePlatformConfiguration(),
     ]
 }
 
@@ -209,4 +209,16 @@ struct CreatePrivacyRecords: AsyncMigration {
         try await db.schema("privacy_requests").delete()
         try await db.schema("staff_training").delete()
     }
+}
+
+/// The security settings last in force, so a change between starts is noticed and audited (2.2).
+struct CreatePlatformConfiguration: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("platform_configuration")
+            .field("name", .string, .identifier(auto: false))
+            .field("value", .string, .required)
+            .field("changed_at", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("platform_configuration").delete() }
 }

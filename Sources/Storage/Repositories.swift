@@ -324,6 +324,19 @@ public enum AuditStore {
         try await details.run()
     }
 
+    public struct DetailsRow: Decodable, Sendable {
+        public let details_hash: String
+        public let key_subject: String
+        public let details_cipher: Data
+    }
+
+    /// The encrypted details of the given events.
+    public static func details(hashes: [String], on db: any SQLDatabase) async throws -> [DetailsRow] {
+        guard !hashes.isEmpty else { return [] }
+        return try await db.select().columns("details_hash", "key_subject", "details_cipher").from("audit_details")
+            .where("details_hash", .in, hashes).all(decoding: DetailsRow.self)
+    }
+
     public static func events(type: String? = nil, on db: any SQLDatabase) async throws -> [AuditEventRow] {
         var query = db.select().column("*").from("audit_events")
         if let type { query = query.where("event_type", .equal, type) }
@@ -454,6 +467,28 @@ public enum SubjectKeyMaintenance {
             """
             UPDATE subject_keys SET wrapped_key = \(bind: new), master_version = \(bind: version)
             WHERE subject_id = \(bind: subjectId) AND wrapped_key = \(bind: old)
+            """
+        ).run()
+    }
+}
+
+/// The security settings last in force, by name.
+public enum ConfigurationStore {
+    struct Row: Decodable {
+        let name: String
+        let value: String
+    }
+
+    public static func all(on db: any SQLDatabase) async throws -> [String: String] {
+        let rows = try await db.raw("SELECT name, value FROM platform_configuration").all(decoding: Row.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.value) })
+    }
+
+    public static func set(_ name: String, to value: String, at now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO platform_configuration (name, value, changed_at) VALUES (\(bind: name), \(bind: value), \(bind: now))
+            ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at
             """
         ).run()
     }

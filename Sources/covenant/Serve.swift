@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import Marketplace
 import Storage
 
@@ -25,6 +26,8 @@ struct Serve: AsyncParsableCommand {
         let platform = try await Runtime.open(config: config, logger: logger, demo: demo)
         do {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
+            let changed = try await ConfigurationChanges.record(config.security, platform: platform)
+            if !changed.isEmpty { logger.notice("security settings recorded", metadata: ["changed": "\(changed)"]) }
             let scheme = config.tlsEnabled ? "https" : "http"
             let banner =
                 "Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))"

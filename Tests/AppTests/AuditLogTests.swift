@@ -116,6 +116,31 @@ struct AuditLogIntegrationTests {
             }
         }
     }
+    @Test("2.2: configuration changes are audited with their old and new values")
+    func configurationChanges() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            // setup: the first start records every setting
+            var settings = SecuritySettings()
+            let first = try await ConfigurationChanges.record(settings, platform: env.platform)
+            #expect(first.count == settings.values.count)
+            #expect(try await env.auditCount("config.initialized") == 1)
+            // act: an unchanged restart, then one with a new lockout threshold
+            let unchanged = try await ConfigurationChanges.record(settings, platform: env.platform)
+            settings.lockoutThreshold = 7
+            let changed = try await ConfigurationChanges.record(settings, platform: env.platform)
+            // check: only the difference is recorded, and an auditor can read it
+            #expect(unchanged.isEmpty)
+            #expect(changed == ["lockout_threshold"])
+            #expect(try await env.auditCount("config.changed") == 1)
+            let officer = Caller(
+                accountId: "officer-1", role: .securityOfficer, merchantId: nil, sessionId: "s",
+                twoFactorVerified: true, twoFactorEnrolled: true, mustChangePassword: false)
+            let found = try await AuditQueries.search(
+                type: "config.changed", actorId: nil, subjectId: nil, from: nil, to: nil, caller: officer,
+                platform: env.platform)
+            #expect(found.map(\.details) == [["lockout_threshold": "5 -> 7"]])
+        }
+    }
 }
 
 /// 1,000 random mutations of every kind on a stored log: verification catches every one (clause 2.2).

@@ -22,6 +22,8 @@ public struct AuditEventView: Sendable, Codable {
     public let object: String
     public let outcome: String
     public let occurredAt: Int64
+    /// The decrypted details; nil once the person's key was destroyed or the details were purged.
+    public let details: [String: String]?
     public let proof: InclusionProof?
 }
 
@@ -95,6 +97,7 @@ public enum AuditQueries {
     private static func views(_ events: [StoredAuditEvent], platform: Platform) async throws -> [AuditEventView] {
         let store = SQLMerkleStore(db: platform.db.sql)
         let size = try await AuditTreeStore.latestHead(on: platform.db.sql)?.treeSize ?? 0
+        let details = try await AuditDetails.open(hashes: events.map(\.details_hash), platform: platform)
         var views: [AuditEventView] = []
         for event in events {
             var proof: InclusionProof?
@@ -105,8 +108,28 @@ public enum AuditQueries {
                 AuditEventView(
                     id: event.id, leafIndex: event.leaf_index, eventType: event.event_type, actor: event.actor,
                     subject: event.subject, object: event.object_ref, outcome: event.outcome,
-                    occurredAt: event.occurred_at, proof: proof))
+                    occurredAt: event.occurred_at, details: details[event.details_hash], proof: proof))
         }
         return views
+    }
+}
+
+/// Decrypts events' details under the data keys of the people they concern.
+enum AuditDetails {
+    /// Details by hash; events whose key was destroyed (erasure) or whose details were purged are absent.
+    static func open(hashes: [String], platform: Platform) async throws -> [String: [String: String]] {
+        let db = platform.db.sql
+        var keys: [String: SymmetricKey?] = [:]
+        var opened: [String: [String: String]] = [:]
+        for row in try await AuditStore.details(hashes: Array(Set(hashes)), on: db) {
+            if keys[row.key_subject] == nil {
+                keys[row.key_subject] = try? await SubjectKeys.key(subject: row.key_subject, platform: platform, on: db)
+            }
+            guard let key = keys[row.key_subject] ?? nil else { continue }
+            let context = FieldContext(table: "audit_details", column: "details_cipher", row: row.key_subject)
+            let json = try FieldCipher.open(row.details_cipher, key: key, context: context)
+            opened[row.details_hash] = try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+        }
+        return opened
     }
 }
