@@ -52,7 +52,7 @@ public enum AuditTrail {
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
         let subjects = Set(events.map { $0.subject ?? $0.actor ?? platformSubject })
-        var keys = try await SubjectKeys.keys(subjects: Array(subjects), platform: platform, on: db)
+        var keys = try await SubjectKeys.keysForAudit(subjects: subjects, platform: platform, on: db)
         var rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)] = []
         rows.reserveCapacity(events.count)
         for event in events {

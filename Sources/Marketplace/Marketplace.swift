@@ -34,6 +34,8 @@ public struct Platform: Sendable {
     public let settings: SecuritySettings
     public let passwordPolicy: PasswordPolicy
     public let logger: Logger
+    /// Data keys for audit writes, so an audited action costs no extra key query.
+    let auditKeys = AuditKeyCache()
     /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.
     let decoyPasswordHash: String
 

@@ -23,13 +23,25 @@ enum SubjectKeys {
         return try await key(subject: subject, platform: platform, on: db)
     }
 
-    /// The live keys of several subjects, by subject, in one query (missing or destroyed ones are absent).
-    static func keys(subjects: [String], platform: Platform, on db: any SQLDatabase) async throws
+    /// The live keys of several subjects for writing audit details, by subject: from the cache, then in one
+    /// query (missing or destroyed ones are absent).
+    static func keysForAudit(subjects: Set<String>, platform: Platform, on db: any SQLDatabase) async throws
         -> [String: SymmetricKey]
     {
+        let now = platform.now
         var keys: [String: SymmetricKey] = [:]
-        for row in try await SubjectKeyStore.find(subjectIds: subjects, on: db) where row.wrapped_key != nil {
-            keys[row.subject_id] = try unwrap(row, platform: platform)
+        var missing: [String] = []
+        for subject in subjects {
+            if let key = platform.auditKeys.key(for: subject, now: now) {
+                keys[subject] = key
+            } else {
+                missing.append(subject)
+            }
+        }
+        for row in try await SubjectKeyStore.find(subjectIds: missing, on: db) where row.wrapped_key != nil {
+            let key = try unwrap(row, platform: platform)
+            keys[row.subject_id] = key
+            platform.auditKeys.offer(key, for: row.subject_id, createdAt: row.created_at, now: now)
         }
         return keys
     }

@@ -8,7 +8,7 @@ enum Schema {
     static let all: [any Migration] = [
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
-        CreatePrivacyRecords(), CreatePlatformConfiguration(),
+        CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
     ]
 }
 
@@ -221,4 +221,37 @@ struct CreatePlatformConfiguration: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("platform_configuration").delete() }
+}
+
+/// SQLite: an insertable view over an event and its details, so recording audit events is one statement
+/// (each statement costs a thread hop; audit must add little to the request it records). PostgreSQL gets
+/// the same single statement from a data-modifying `WITH` instead (see `AuditStore.append`).
+struct CreateAuditWriteView: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name == "sqlite" else { return }
+        try await sql.raw(
+            """
+            CREATE VIEW audit_writes AS SELECT e.event_type, e.actor, e.subject, e.object_ref, e.outcome,
+            e.occurred_at, e.details_hash, d.key_subject, d.details_cipher
+            FROM audit_events e JOIN audit_details d ON d.details_hash = e.details_hash
+            """
+        ).run()
+        try await sql.raw(
+            """
+            CREATE TRIGGER audit_writes_insert INSTEAD OF INSERT ON audit_writes BEGIN
+            INSERT INTO audit_details (details_hash, key_subject, details_cipher)
+            VALUES (NEW.details_hash, NEW.key_subject, NEW.details_cipher);
+            INSERT INTO audit_events (event_type, actor, subject, object_ref, outcome, occurred_at, details_hash)
+            VALUES (NEW.event_type, NEW.actor, NEW.subject, NEW.object_ref, NEW.outcome, NEW.occurred_at,
+            NEW.details_hash);
+            END
+            """
+        ).run()
+    }
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name == "sqlite" else { return }
+        try await sql.raw("DROP VIEW IF EXISTS audit_writes").run()
+    }
 }

@@ -302,26 +302,50 @@ public enum SubjectKeyStore {
 }
 
 public enum AuditStore {
-    /// Appends events and their encrypted details (content-addressed by the details' hash) with two
-    /// multi-row inserts, however many events there are.
+    /// Appends events and their encrypted details (content-addressed by the details' hash) in one statement,
+    /// however many events there are: through the `audit_writes` view on SQLite, a data-modifying `WITH`
+    /// on PostgreSQL.
     public static func append(
         _ rows: [(event: AuditEventRow, keySubject: String, detailsCipher: Data)], on db: any SQLDatabase
-    )
-        async throws
-    {
+    ) async throws {
         guard !rows.isEmpty else { return }
-        var events = db.insert(into: "audit_events").columns(
-            "event_type", "actor", "subject", "object_ref", "outcome", "occurred_at", "details_hash")
-        var details = db.insert(into: "audit_details").columns("details_hash", "key_subject", "details_cipher")
-        for row in rows {
-            let e = row.event
-            events = events.values(
-                SQLBind(e.event_type), SQLBind(e.actor), SQLBind(e.subject), SQLBind(e.object_ref), SQLBind(e.outcome),
-                SQLBind(e.occurred_at), SQLBind(e.details_hash))
-            details = details.values(SQLBind(e.details_hash), SQLBind(row.keySubject), SQLBind(row.detailsCipher))
+        if db.dialect.name == "sqlite" {
+            var insert = db.insert(into: "audit_writes").columns(
+                "event_type", "actor", "subject", "object_ref", "outcome", "occurred_at", "details_hash",
+                "key_subject", "details_cipher")
+            for row in rows {
+                let e = row.event
+                insert = insert.values(
+                    SQLBind(e.event_type), SQLBind(e.actor), SQLBind(e.subject), SQLBind(e.object_ref),
+                    SQLBind(e.outcome), SQLBind(e.occurred_at), SQLBind(e.details_hash), SQLBind(row.keySubject),
+                    SQLBind(row.detailsCipher))
+            }
+            try await insert.run()
+            return
         }
-        try await events.run()
-        try await details.run()
+        var sql: SQLQueryString =
+            "WITH details AS (INSERT INTO audit_details (details_hash, key_subject, details_cipher) VALUES "
+        for (n, row) in rows.enumerated() {
+            sql.appendLiteral(n == 0 ? "(" : ", (")
+            sql.appendInterpolation(binds: [row.event.details_hash, row.keySubject])
+            sql.appendLiteral(", ")
+            sql.appendInterpolation(bind: row.detailsCipher)
+            sql.appendLiteral(")")
+        }
+        sql.appendLiteral(
+            ") INSERT INTO audit_events (event_type, actor, subject, object_ref, outcome, occurred_at, details_hash) VALUES "
+        )
+        for (n, row) in rows.enumerated() {
+            let e = row.event
+            sql.appendLiteral(n == 0 ? "(" : ", (")
+            sql.appendInterpolation(binds: [e.event_type, e.actor, e.subject, e.object_ref, e.outcome])
+            sql.appendLiteral(", ")
+            sql.appendInterpolation(bind: e.occurred_at)
+            sql.appendLiteral(", ")
+            sql.appendInterpolation(bind: e.details_hash)
+            sql.appendLiteral(")")
+        }
+        try await db.raw(sql).run()
     }
 
     public struct DetailsRow: Decodable, Sendable {

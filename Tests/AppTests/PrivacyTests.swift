@@ -163,6 +163,9 @@ struct PrivacyTests {
                 let token = try await client.newSession(login: "13800138126")
                 let id = try #require(try await client.send(.get, "/api/v1/me", token: token).json["id"] as? String)
                 _ = try await client.send(.post, "/api/v1/me/reveal", token: token, json: #"{"fields":["login"]}"#)
+                // a minute on, the key is settled and kept in the audit key cache
+                env.clock.advance(seconds: 120)
+                _ = try await client.send(.post, "/api/v1/me/reveal", token: token, json: #"{"fields":["login"]}"#)
                 // check: the password is asked again
                 let wrong = try await client.send(
                     .delete, "/api/v1/me", token: token, json: #"{"password":"not my password!!"}"#)
@@ -183,6 +186,10 @@ struct PrivacyTests {
                     "SELECT details_cipher FROM audit_details WHERE key_subject = \(bind: id)"
                 ).all()
                 #expect(!details.isEmpty, "the erased person's audit details are still stored, but unreadable")
+                await #expect(throws: (any Error).self, "no audit details are written under a destroyed key") {
+                    try await AuditTrail.recordAlone(
+                        AuditEvent("test.after-erasure", actor: nil, subject: id), platform: env.platform)
+                }
                 // check: the same login can register again as a new person
                 #expect(try await client.register(login: "13800138126").status == 201)
                 // check: the audit log, including the erased person's events, still verifies

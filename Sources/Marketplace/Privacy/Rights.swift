@@ -120,6 +120,8 @@ public enum Rights {
             try await ErasureStore.tombstone(accountId: account.id, now: now, on: db)
             try await ErasureStore.destroyKey(subjectId: account.id, now: now, on: db)
         }
+        // After the commit, so no request running meanwhile can have put the key back.
+        platform.auditKeys.forget(account.id)
         return .erased
     }
 
