@@ -55,6 +55,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     api.post("accounts", use: accounts.register)
     api.post("sessions", use: sessions.create)
     // The audit log's heads and consistency proofs hold no personal data: anyone may check them.
+    api.get("privacy-notice", use: privacy.notice)
     api.get("audit/head", use: audit.head)
     api.get("audit/consistency", use: audit.consistency)
 
@@ -74,6 +75,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.get("me/export", use: privacy.export)
     signedIn.delete("me", use: privacy.erase)
     signedIn.get("me/privacy-requests", use: privacy.myRequests)
+    signedIn.get("me/consents", use: privacy.myConsents)
+    signedIn.post("me/consents", use: privacy.giveConsent)
+    signedIn.delete("me/consents/:purpose", use: privacy.withdrawConsent)
     // Proofs for the people an event names, or audit staff; others get 404.
     signedIn.get("audit/events/:sequence/proof", use: audit.proof)
 

@@ -304,6 +304,8 @@ public enum DataCatalog {
     private enum Basis {
         static let contract =
             "PIPL Art. 13(1)(2): necessary to perform the user agreement (for staff: human-resources management)"
+        static let consent =
+            "PIPL Art. 13(1)(1), 14 and 15: consent, and proof of it; Art. 29 and 23: separate consents"
         static let security =
             "PIPL Art. 13(1)(2) and Art. 51: account security the user agreement requires (clauses 3.2, 4.x)"
         static let networkLog =
@@ -608,6 +610,20 @@ public enum DataCatalog {
                 Column(
                     "handled_by", .personal, .general, form: .identifier,
                     "The staff account that answered the request, or `self-service`."),
+            ]),
+        Table(
+            "consents",
+            summary: "What each person consented to, per purpose and privacy-notice version (clause 2.3.1); a "
+                + "withdrawn consent stays as proof of what was allowed when.",
+            retention: .years(3, after: "the consent is withdrawn or the account deleted"), legalBasis: Basis.consent,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the record."),
+                Column(
+                    "account_id", .personal, .general, form: .identifier, "The account whose holder consented."),
+                Column("purpose", .operational, .general, "What was consented to (see the privacy notice)."),
+                Column("notice_version", .operational, .general, "The version of the privacy notice consented to."),
+                Column("granted_at", .operational, .general, "When consent was given."),
+                Column("withdrawn_at", .operational, .general, "When it was withdrawn, if it was."),
             ]),
         Table(
             "platform_configuration",

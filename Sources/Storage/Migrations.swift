@@ -9,6 +9,7 @@ enum Schema {
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
+        CreateConsents(),
     ]
 }
 
@@ -254,4 +255,21 @@ struct CreateAuditWriteView: AsyncMigration {
         guard sql.dialect.name == "sqlite" else { return }
         try await sql.raw("DROP VIEW IF EXISTS audit_writes").run()
     }
+}
+
+/// Consent records per purpose and privacy-notice version (2.3.1); withdrawn ones are kept as evidence.
+struct CreateConsents: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("consents")
+            .field("id", .string, .identifier(auto: false))
+            .field("account_id", .string, .required)
+            .field("purpose", .string, .required)
+            .field("notice_version", .string, .required)
+            .field("granted_at", .int64, .required)
+            .field("withdrawn_at", .int64)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "consents_by_account").on("consents").column("account_id").run()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("consents").delete() }
 }

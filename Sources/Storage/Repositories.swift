@@ -517,3 +517,50 @@ public enum ConfigurationStore {
         ).run()
     }
 }
+
+/// A consent to one purpose under one version of the privacy notice (2.3.1).
+public struct ConsentRow: Codable, Sendable {
+    public var id: String
+    public var account_id: String
+    public var purpose: String
+    public var notice_version: String
+    public var granted_at: Int64
+    public var withdrawn_at: Int64?
+
+    public init(id: String, account_id: String, purpose: String, notice_version: String, granted_at: Int64) {
+        self.id = id
+        self.account_id = account_id
+        self.purpose = purpose
+        self.notice_version = notice_version
+        self.granted_at = granted_at
+    }
+}
+
+public enum ConsentStore {
+    public static func insert(_ row: ConsentRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "consents").model(row).run()
+    }
+
+    /// Consents in force for the account (not withdrawn), by purpose.
+    public static func active(accountId: String, on db: any SQLDatabase) async throws -> [ConsentRow] {
+        try await db.raw(
+            """
+            SELECT * FROM consents WHERE account_id = \(bind: accountId) AND withdrawn_at IS NULL ORDER BY granted_at
+            """
+        ).all(decoding: ConsentRow.self)
+    }
+
+    /// Withdraws the account's consent to `purpose`; returns how many records it ended.
+    @discardableResult
+    public static func withdraw(accountId: String, purpose: String, now: Int64, on db: any SQLDatabase) async throws
+        -> Int
+    {
+        try await db.raw(
+            """
+            UPDATE consents SET withdrawn_at = \(bind: now)
+            WHERE account_id = \(bind: accountId) AND purpose = \(bind: purpose) AND withdrawn_at IS NULL
+            RETURNING id
+            """
+        ).all().count
+    }
+}

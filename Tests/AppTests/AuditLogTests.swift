@@ -83,7 +83,8 @@ struct AuditLogIntegrationTests {
                 try await AuditIntegration.integrate(platform: env.platform)
                 let db = env.platform.db.sql
                 #expect(
-                    try await AuditVerification.verifyStored(platform: env.platform) == .intact(treeSize: 4, heads: 1))
+                    try await AuditVerification.verifyStored(platform: env.platform) == .intact(treeSize: 8, heads: 1),
+                    "each registration logs its consent and itself")
                 // act: modify event 2
                 try await db.raw("UPDATE audit_events SET outcome = 'failure' WHERE leaf_index = 2").run()
                 // check

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Marketplace
+import Privacy
 
 /// Rights of the person and purpose-bound reveals (2.3.2, 2.3.3, 2.3.5).
 struct PrivacyHandlers {
@@ -18,6 +19,12 @@ struct PrivacyHandlers {
         let fields: [String]
         let purpose: String
         let justification: String
+    }
+
+    struct ConsentBody: StrictDecodable {
+        static let fields: Set<String> = ["purpose", "noticeVersion"]
+        let purpose: String
+        let noticeVersion: String
     }
 
     struct EraseBody: StrictDecodable {
@@ -71,6 +78,37 @@ struct PrivacyHandlers {
 
     @Sendable func myRequests(_ request: Request, context: SignedInContext) async throws -> Response {
         try JSONResponse.make(["requests": try await Rights.requests(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func notice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try JSONResponse.make(PrivacyNotice.current)
+    }
+
+    @Sendable func myConsents(_ request: Request, context: SignedInContext) async throws -> Response {
+        try JSONResponse.make(["consents": try await Consents.list(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func giveConsent(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await JSONBody.decode(ConsentBody.self, from: request, maxBytes: maxBodyBytes)
+        let consent = try await Consents.grant(
+            purpose: try Self.purpose(body.purpose), noticeVersion: body.noticeVersion, caller: context.caller,
+            platform: platform)
+        return try JSONResponse.make(consent, status: .created)
+    }
+
+    @Sendable func withdrawConsent(_ request: Request, context: SignedInContext) async throws -> Response {
+        try await Consents.withdraw(
+            purpose: try Self.purpose(try context.parameters.require("purpose")), caller: context.caller,
+            platform: platform)
+        return Response(status: .noContent)
+    }
+
+    static func purpose(_ name: String) throws -> ConsentPurpose {
+        guard let purpose = ConsentPurpose(rawValue: name) else {
+            throw Problem.invalid(
+                "purpose", "The purpose is one of: " + ConsentPurpose.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return purpose
     }
 
     @Sendable func staffReveal(_ request: Request, context: StaffContext) async throws -> Response {

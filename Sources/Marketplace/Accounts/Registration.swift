@@ -1,5 +1,6 @@
 public import Domain
 import Foundation
+import Privacy
 import SQLKit
 import Storage
 
@@ -63,6 +64,10 @@ public enum Registration {
                         displayName, column: "display_name_cipher", accountId: id, key: key),
                     password_hash: hash, must_change_password: mustChangePassword, status: "active", now: now)
                 try await AccountStore.insert(row, on: db)
+                // Registering is consenting to the current notice for the account purpose (2.3.1).
+                try await Consents.grant(
+                    purpose: .account, noticeVersion: PrivacyNotice.current.version, accountId: id,
+                    platform: platform, on: db)
                 try await AuditTrail.record(
                     AuditEvent(
                         "account.register", actor: actor ?? id, subject: id, object: "account",
