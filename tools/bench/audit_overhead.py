@@ -8,18 +8,10 @@ Audit's overhead on a route = audit time / (request time - audit time).
 
 Usage: tools/bench/audit_overhead.py [BINARY] [--requests N] [--no-wait]     (standard library only)
 """
-import json, os, re, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import os, re, subprocess, sys, tempfile, time, urllib.request
 
-def call(base, method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "smoke"))
+from demo_smoke import call  # the same small JSON client the smoke test uses
 
 def metrics(base):
     """(request seconds, count) by route, and (audit seconds, count)."""
