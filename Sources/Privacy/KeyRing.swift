@@ -30,6 +30,9 @@ public struct KeyRing: KeyWrapper {
     let blindIndexKeys: [Int: Data]
     public let currentBlindIndexVersion: Int
     let pseudonymKey: Data
+    /// HMAC already keyed with `pseudonymKey`: pseudonyms are made twice per audit event, and keying costs as
+    /// much as hashing.
+    let pseudonymMAC: KeyedMAC
     let auditSigningKeyBytes: Data
     /// Whether the keys were generated automatically (refused in production).
     public let generated: Bool
@@ -57,6 +60,7 @@ public struct KeyRing: KeyWrapper {
         self.blindIndexKeys = indexes
         self.currentBlindIndexVersion = indexVersion
         self.pseudonymKey = pseudo
+        self.pseudonymMAC = KeyedMAC(key: pseudo)
         self.auditSigningKeyBytes = signing
         self.generated = material.origin == .generated
         self.currentMasterCreatedAt = material.masterKeys.first { $0.version == masterVersion }?.createdAt ?? 0
@@ -106,8 +110,22 @@ public struct KeyRing: KeyWrapper {
 
     /// Keyed pseudonym for the audit log and logs: stable per subject, meaningless without the key.
     public func pseudonym(_ subject: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(
-            for: Data("pseudonym|\(subject)".utf8), using: SymmetricKey(data: pseudonymKey))
-        return Hex.encode(Data(mac).prefix(16))
+        Hex.encode(pseudonymMAC.code(for: "pseudonym|\(subject)").prefix(16))
+    }
+}
+
+/// An HMAC-SHA256 keyed once and copied for each message. The template is never mutated, and each copy
+/// copies the hash state on first write (copy-on-write), so sharing it between threads is safe.
+final class KeyedMAC: @unchecked Sendable {
+    private let template: HMAC<SHA256>
+
+    init(key: Data) {
+        template = HMAC<SHA256>(key: SymmetricKey(data: key))
+    }
+
+    func code(for message: String) -> [UInt8] {
+        var mac = template
+        mac.update(data: Data(message.utf8))
+        return Array(mac.finalize())
     }
 }

@@ -9,7 +9,7 @@ enum Schema {
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
-        CreateConsents(),
+        CreateConsents(), DropRedundantAuditIndex(),
     ]
 }
 
@@ -272,4 +272,16 @@ struct CreateConsents: AsyncMigration {
         try await sql.create(index: "consents_by_account").on("consents").column("account_id").run()
     }
     func revert(on db: any Database) async throws { try await db.schema("consents").delete() }
+}
+
+/// `audit_events_pending` (leaf_index, id) repeats the unique index on `leaf_index`, whose entries already
+/// come in row order; one index fewer per audit event.
+struct DropRedundantAuditIndex: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "audit_events_pending").ifExists().run()
+    }
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).create(index: "audit_events_pending").on("audit_events")
+            .column("leaf_index").column("id").run()
+    }
 }

@@ -98,6 +98,8 @@ public final class DatabaseStack: Sendable {
         if !location.isPostgres, location != .sqliteMemory {
             try await sql.raw("PRAGMA journal_mode=WAL").run()
             try await sql.raw("PRAGMA synchronous=FULL").run()
+            // 64 MiB of page cache: audit details are keyed by a random hash, so their inserts touch pages all over.
+            try await sql.raw("PRAGMA cache_size=-65536").run()
         }
         let migrator = makeMigrator()
         try await migrator.setupIfNeeded().get()

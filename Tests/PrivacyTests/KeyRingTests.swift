@@ -70,4 +70,22 @@ struct KeyRingTests {
             try KeyFile.load(path: path + ".missing", createIfMissing: false, nowMillis: 0)
         }
     }
+
+    @Test("2.2: audit pseudonyms are HMAC-SHA256 under the pseudonym key, identical from every thread")
+    func pseudonyms() async throws {
+        // setup
+        let material = KeyMaterial.random(origin: .generated, nowMillis: 0)
+        let keys = try KeyRing(material: material)
+        let key = SymmetricKey(data: try #require(Data(base64Encoded: material.pseudonymKey)))
+        let expected = HMAC<SHA256>.authenticationCode(for: Data("pseudonym|account-1".utf8), using: key)
+            .prefix(16).map { String(format: "%02x", $0) }.joined()
+        // act: many threads share the keyed template
+        let results = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<64 { group.addTask { keys.pseudonym("account-1") } }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        // check
+        #expect(Set(results) == [expected])
+        #expect(keys.pseudonym("account-2") != expected)
+    }
 }
