@@ -116,6 +116,6 @@ public func buildApplication(
     return Application(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
-        services: [AuditIntegratorService(platform: platform)],
+        services: [AuditIntegratorService(platform: platform), RetentionService(platform: platform)],
         onServerRunning: { _ in await onRunning() }, logger: logger)
 }

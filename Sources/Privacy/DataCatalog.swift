@@ -70,6 +70,18 @@ public enum Retention: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Kept for the life of the platform: only for data that holds no personal information in clear.
     case permanent
 
+    /// The shortest time the period can be, in milliseconds, counting months as 31 days and years as 366, so
+    /// nothing is removed before the law's minimum; nil when the period is not a span of time.
+    public var minimumMillis: Int64? {
+        let day: Int64 = 86_400_000
+        switch self {
+        case .days(let count, _): return Int64(count) * day
+        case .months(let count, _): return Int64(count) * 31 * day
+        case .years(let count, _): return Int64(count) * 366 * day
+        case .untilAccountDeleted, .permanent: return nil
+        }
+    }
+
     /// The period in words, e.g. "6 months after recording".
     public var description: String {
         func period(_ count: Int, _ unit: String, _ after: String) -> String {

@@ -550,6 +550,13 @@ public enum ConsentStore {
         ).all(decoding: ConsentRow.self)
     }
 
+    /// Ends every consent of the account (its deletion): the records stay, as proof, for their retention.
+    public static func withdrawAll(accountId: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE consents SET withdrawn_at = \(bind: now) WHERE account_id = \(bind: accountId) AND withdrawn_at IS NULL"
+        ).run()
+    }
+
     /// Withdraws the account's consent to `purpose`; returns how many records it ended.
     @discardableResult
     public static func withdraw(accountId: String, purpose: String, now: Int64, on db: any SQLDatabase) async throws

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
+import Marketplace
 import Privacy
+import Storage
 
 /// `covenant privacy …`: what the platform stores about people and why (clauses 1.1.1, 1.1.2, 2.3.2).
 struct PrivacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "privacy", abstract: "Privacy records: the data catalog.", subcommands: [Catalog.self])
+        commandName: "privacy", abstract: "Privacy records: the data catalog; retention.",
+        subcommands: [Catalog.self, Retention.self])
 
     /// Prints the data catalog: every stored column with its category, grade, retention and legal basis.
     struct Catalog: ParsableCommand {
@@ -23,6 +26,29 @@ struct PrivacyCommand: ParsableCommand {
             switch format {
             case .markdown: say(DataCatalog.markdown())
             case .json: say(String(decoding: try DataCatalog.json(), as: UTF8.self))
+            }
+        }
+    }
+
+    /// Deletes what has outlived its retention period now (the server also does this every hour).
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enforce the catalog's retention periods now and report what was removed.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
+            let removed: [String: Int]
+            do {
+                removed = try await RetentionEnforcement.run(platform: platform)
+            } catch {
+                await platform.db.shutdown()
+                throw error
+            }
+            await platform.db.shutdown()
+            if removed.isEmpty { say("retention: nothing has outlived its period") }
+            for (table, count) in removed.sorted(by: { $0.key < $1.key }) {
+                say("retention: removed \(count) row\(count == 1 ? "" : "s") from \(table)")
             }
         }
     }

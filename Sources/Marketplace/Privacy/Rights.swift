@@ -119,6 +119,7 @@ public enum Rights {
             try await SessionStore.revokeAll(accountId: account.id, except: nil, now: now, on: db)
             try await ErasureStore.tombstone(accountId: account.id, now: now, on: db)
             try await ErasureStore.destroyKey(subjectId: account.id, now: now, on: db)
+            try await ConsentStore.withdrawAll(accountId: account.id, now: now, on: db)
         }
         // After the commit, so no request running meanwhile can have put the key back.
         platform.auditKeys.forget(account.id)

@@ -1,0 +1,81 @@
+import Foundation
+import Privacy
+public import SQLKit
+import Storage
+
+/// Enforces the data catalog's retention periods (clause 2.3.5; Cybersecurity Law Art. 21 keeps network logs at
+/// least 6 months): rows whose period has passed are deleted, and every run that removes something is audited.
+public enum RetentionEnforcement {
+    /// One table's rule: when a row's period starts is table-specific; how long it is comes from the catalog.
+    struct Rule: Sendable {
+        let table: String
+        /// Rows whose retention period ended before `cutoff`.
+        let expired: @Sendable (_ cutoff: Int64) -> SQLQueryString
+    }
+
+    static let rules: [Rule] = [
+        // A session ends at the first of revocation, absolute expiry and idle timeout.
+        Rule(table: "sessions") { cutoff in
+            """
+            (revoked_at IS NOT NULL AND revoked_at < \(bind: cutoff)) OR expires_at < \(bind: cutoff)
+            OR last_seen_at + idle_timeout_ms < \(bind: cutoff)
+            """
+        },
+        Rule(table: "login_attempts") { cutoff in "at < \(bind: cutoff)" },
+        Rule(table: "login_locks") { cutoff in
+            "reset_at < \(bind: cutoff) AND (locked_until IS NULL OR locked_until < \(bind: cutoff))"
+        },
+        Rule(table: "staff_training") { cutoff in "expires_at < \(bind: cutoff)" },
+        Rule(table: "privacy_requests") { cutoff in "completed_at IS NOT NULL AND completed_at < \(bind: cutoff)" },
+        Rule(table: "consents") { cutoff in "withdrawn_at IS NOT NULL AND withdrawn_at < \(bind: cutoff)" },
+        // Tombstones of erased accounts, once nothing refers to them any more.
+        Rule(table: "accounts") { cutoff in
+            """
+            status = 'erased' AND updated_at < \(bind: cutoff)
+            AND id NOT IN (SELECT account_id FROM sessions) AND id NOT IN (SELECT staff_id FROM staff_training)
+            """
+        },
+        Rule(table: "subject_keys") { cutoff in "destroyed_at IS NOT NULL AND destroyed_at < \(bind: cutoff)" },
+    ]
+
+    /// Tables whose catalog entries have a period of time; each must have a rule (a test holds this).
+    public static var tablesWithPeriods: Set<String> {
+        Set(DataCatalog.entries.filter { $0.retention.minimumMillis != nil }.map(\.table))
+    }
+
+    public static var tablesWithRules: Set<String> { Set(rules.map(\.table)) }
+
+    /// Deletes what has passed its period; returns the rows removed per table (tables with none are left out).
+    @discardableResult
+    public static func run(platform: Platform) async throws -> [String: Int] {
+        let now = platform.now
+        return try await platform.db.transaction { db in
+            var removed: [String: Int] = [:]
+            for rule in rules {
+                guard let period = period(of: rule.table) else { continue }
+                var sql: SQLQueryString = "DELETE FROM \(ident: rule.table) WHERE "
+                sql.appendInterpolation(rule.expired(now - period))
+                sql.appendLiteral(" RETURNING 1 AS removed")
+                let count = try await db.raw(sql).all().count
+                if count > 0 { removed[rule.table] = count }
+            }
+            if !removed.isEmpty {
+                try await AuditTrail.record(
+                    AuditEvent(
+                        "retention.purge", actor: nil, object: "retention",
+                        details: removed.mapValues(String.init)),
+                    platform: platform, on: db)
+            }
+            return removed
+        }
+    }
+
+    /// The longest period among the table's catalogued columns: a row goes only when all of it may go.
+    /// Columns kept "until the account is deleted" are already cleared or crypto-shredded by erasure.
+    /// A table with any permanent column is never purged.
+    static func period(of table: String) -> Int64? {
+        let entries = DataCatalog.entries.filter { $0.table == table }
+        guard !entries.contains(where: { $0.retention == .permanent }) else { return nil }
+        return entries.compactMap(\.retention.minimumMillis).max()
+    }
+}
