@@ -63,6 +63,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let signedIn = api.group(context: SignedInContext.self)
     signedIn.delete("sessions/current", use: sessions.deleteCurrent)
     signedIn.get("me", use: accounts.me)
+    signedIn.patch("me", use: accounts.correct)
     signedIn.put("me/password", use: accounts.changePassword)
     signedIn.get("me/notices", use: accounts.notices)
     signedIn.get("me/sessions", use: sessions.list)

@@ -35,6 +35,20 @@ public enum AccountStore {
     }
 
     /// Stores a stronger hash of the same password (cost upgrade); nothing else changes.
+    /// Corrects the display name (already encrypted).
+    public static func setDisplayName(cipher: Data, id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("accounts").set("display_name_cipher", to: cipher).set("updated_at", to: now)
+            .where("id", .equal, id).run()
+    }
+
+    /// Corrects the login: its kind, blind index and ciphertext together (the unique index refuses a taken one).
+    public static func setLogin(
+        kind: String, index: String, cipher: Data, id: String, now: Int64, on db: any SQLDatabase
+    ) async throws {
+        try await db.update("accounts").set("login_kind", to: kind).set("login_index", to: index)
+            .set("login_cipher", to: cipher).set("updated_at", to: now).where("id", .equal, id).run()
+    }
+
     public static func setPasswordHash(_ hash: String, id: String, now: Int64, on db: any SQLDatabase) async throws {
         try await db.update("accounts").set("password_hash", to: hash).set("updated_at", to: now)
             .where("id", .equal, id).run()

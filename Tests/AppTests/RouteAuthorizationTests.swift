@@ -48,6 +48,7 @@ struct RouteAuthorizationTests {
         "GET /api/v1/staff/audit/events": [.complianceOfficer, .securityOfficer],
         "DELETE /api/v1/sessions/current": signedIn,
         "GET /api/v1/me": signedIn,
+        "PATCH /api/v1/me": signedIn,
         "PUT /api/v1/me/password": signedIn,
         "GET /api/v1/me/notices": signedIn,
         "GET /api/v1/me/sessions": signedIn,

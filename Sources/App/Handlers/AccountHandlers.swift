@@ -45,6 +45,22 @@ struct AccountHandlers {
         let newPassword: String
     }
 
+    struct CorrectionBody: StrictDecodable {
+        static let fields: Set<String> = ["displayName", "login", "currentPassword"]
+        let displayName: String?
+        let login: String?
+        let currentPassword: String?
+    }
+
+    /// The right to correct (2.3.5): the holder's own display name and login.
+    @Sendable func correct(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await JSONBody.decode(CorrectionBody.self, from: request, maxBytes: maxBodyBytes)
+        let profile = try await Corrections.correct(
+            CorrectionInput(displayName: body.displayName, login: body.login, currentPassword: body.currentPassword),
+            caller: context.caller, ip: context.peerAddress, platform: platform)
+        return try JSONResponse.make(profile)
+    }
+
     @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(PasswordBody.self, from: request, maxBytes: maxBodyBytes)
         try await Passwords.change(

@@ -112,6 +112,21 @@ struct LoginGuard {
     }
 
     /// Lifts a lockout early (staff unlock).
+    /// Re-checks a secret of a signed-in holder (current password, a code) under the same lockout as sign-in,
+    /// so it cannot be guessed through account pages; throws 422 on `field` when `check` says no.
+    static func confirm(
+        account: AccountRow, ip: String, platform: Platform, field: String, reason: String, detail: String,
+        check: () async throws -> Bool
+    ) async throws {
+        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
+        let attempt = try await guarded.reserve()
+        guard try await check() else {
+            try await guarded.failed(attempt, reason: reason)
+            throw Problem.invalid(field, detail)
+        }
+        try await guarded.neutral(attempt)
+    }
+
     static func unlock(loginIndex: String, platform: Platform, on db: any SQLDatabase) async throws {
         _ = try await LoginLockStore.acquire(loginIndex: loginIndex, postgres: platform.db.location.isPostgres, on: db)
         try await LoginLockStore.reset(loginIndex: loginIndex, now: platform.now, on: db)

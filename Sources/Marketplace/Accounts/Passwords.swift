@@ -54,13 +54,10 @@ public enum Passwords {
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql) else {
             throw Problem.unauthenticated
         }
-        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
-        let attempt = try await guarded.reserve()
-        guard try await PasswordHasher.verify(current, hash: account.password_hash) else {
-            try await guarded.failed(attempt, reason: "current-password")
-            throw Problem.invalid("currentPassword", "The current password is not correct.")
-        }
-        try await guarded.neutral(attempt)
+        try await LoginGuard.confirm(
+            account: account, ip: ip, platform: platform, field: "currentPassword", reason: "current-password",
+            detail: "The current password is not correct."
+        ) { try await PasswordHasher.verify(current, hash: account.password_hash) }
         let login = try await AccountFields.login(of: account, platform: platform, on: platform.db.sql)
         if let why = platform.passwordPolicy.rejection(password: new, login: login) {
             throw Problem.invalid("newPassword", why)

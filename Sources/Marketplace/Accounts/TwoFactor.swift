@@ -66,13 +66,10 @@ public enum TwoFactor {
         try ensureMayDisable(caller: caller)
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql), account.totp_enabled
         else { throw Problem.conflict("Two-factor authentication is not on.") }
-        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
-        let attempt = try await guarded.reserve()
-        guard try await verifyAtSignIn(code: code, account: account, platform: platform) else {
-            try await guarded.failed(attempt, reason: "otp")
-            throw Problem.invalid("otp", "The code is not correct.")
-        }
-        try await guarded.neutral(attempt)
+        try await LoginGuard.confirm(
+            account: account, ip: ip, platform: platform, field: "otp", reason: "otp",
+            detail: "The code is not correct."
+        ) { try await verifyAtSignIn(code: code, account: account, platform: platform) }
         try await platform.db.transaction { db in
             try await AccountStore.setTOTP(secretCipher: nil, enabled: false, id: account.id, now: platform.now, on: db)
             try await RecoveryCodeStore.replace(accountId: account.id, hashes: [], on: db)

@@ -85,13 +85,10 @@ public enum Rights {
         guard let account = try await AccountStore.find(id: caller.accountId, on: platform.db.sql) else {
             throw Problem.unauthenticated
         }
-        let guarded = try LoginGuard(platform: platform, account: account, ip: ip)
-        let attempt = try await guarded.reserve()
-        guard try await PasswordHasher.verify(password, hash: account.password_hash) else {
-            try await guarded.failed(attempt, reason: "erase-password")
-            throw Problem.invalid("password", "The password is not correct.")
-        }
-        try await guarded.neutral(attempt)
+        try await LoginGuard.confirm(
+            account: account, ip: ip, platform: platform, field: "password", reason: "erase-password",
+            detail: "The password is not correct."
+        ) { try await PasswordHasher.verify(password, hash: account.password_hash) }
         let now = platform.now
         guard caller.kind == .consumer else {
             let request = PrivacyRequestRow(
