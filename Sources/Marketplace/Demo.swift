@@ -18,8 +18,10 @@ public enum Demo {
 
     /// Seeds once; returns nil when the demo data already exists.
     public static func seed(platform: Platform) async throws -> [DemoLogin]? {
-        let adminIndex = try AccountFields.loginIndex(try Login(adminLogin), platform: platform)
-        if try await AccountStore.find(loginIndex: adminIndex, on: platform.db.sql) != nil { return nil }
+        if try await AccountFields.account(login: try Login(adminLogin), platform: platform, on: platform.db.sql) != nil
+        {
+            return nil
+        }
 
         var logins: [DemoLogin] = []
         let admin = try await TeamAccounts.addPlatformStaff(

@@ -43,6 +43,15 @@ public struct KeyMaterial: Codable, Sendable {
     }
 }
 
+extension KeyMaterial {
+    /// Adds a new blind-index key version (`covenant keys rotate-index`); old versions stay until reindexed.
+    public mutating func rotateBlindIndex(nowMillis: Int64) {
+        let next = (blindIndexKeys.map(\.version).max() ?? 0) + 1
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+        blindIndexKeys.append(VersionedKey(version: next, key: key, createdAt: nowMillis))
+    }
+}
+
 /// Reads and writes the key file with owner-only permissions.
 public enum KeyFile {
     /// Loads the key file; with `createIfMissing`, writes fresh generated keys first.

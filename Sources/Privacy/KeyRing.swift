@@ -108,6 +108,9 @@ public struct KeyRing: KeyWrapper {
         return "v\(v):" + Hex.encode(Data(mac).prefix(16))
     }
 
+    /// Every blind-index key version, newest first: lookups try them all while rows are being reindexed.
+    public var blindIndexVersions: [Int] { blindIndexKeys.keys.sorted(by: >) }
+
     /// Keyed pseudonym for the audit log and logs: stable per subject, meaningless without the key.
     public func pseudonym(_ subject: String) -> String {
         Hex.encode(pseudonymMAC.code(for: "pseudonym|\(subject)").prefix(16))

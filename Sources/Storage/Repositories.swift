@@ -12,6 +12,37 @@ public enum AccountStore {
             .first(decoding: AccountRow.self)
     }
 
+    /// The account whose login has any of these blind indexes (one per key version).
+    public static func find(loginIndexes: [String], on db: any SQLDatabase) async throws -> AccountRow? {
+        try await db.select().column("*").from("accounts").where("login_index", .in, loginIndexes)
+            .first(decoding: AccountRow.self)
+    }
+
+    /// Accounts whose login is indexed under an older key version, a page at a time (erased ones excepted).
+    public static func staleLoginIndexes(currentPrefix: String, limit: Int, on db: any SQLDatabase) async throws
+        -> [AccountRow]
+    {
+        try await db.raw(
+            """
+            SELECT * FROM accounts WHERE status <> 'erased' AND login_index NOT LIKE \(bind: currentPrefix + "%")
+            ORDER BY id LIMIT \(bind: limit)
+            """
+        ).all(decoding: AccountRow.self)
+    }
+
+    public static func countStaleLoginIndexes(currentPrefix: String, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw(
+            """
+            SELECT COUNT(*) AS n FROM accounts WHERE status <> 'erased'
+            AND login_index NOT LIKE \(bind: currentPrefix + "%")
+            """
+        ).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    public static func setLoginIndex(_ index: String, id: String, on db: any SQLDatabase) async throws {
+        try await db.update("accounts").set("login_index", to: index).where("id", .equal, id).run()
+    }
+
     public static func find(loginIndex: String, on db: any SQLDatabase) async throws -> AccountRow? {
         try await db.select().column("*").from("accounts").where("login_index", .equal, loginIndex)
             .first(decoding: AccountRow.self)

@@ -9,7 +9,7 @@ import Storage
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Manage the platform's keys.",
-        subcommands: [Init.self, Rotate.self, Rewrap.self])
+        subcommands: [Init.self, Rotate.self, Rewrap.self, RotateIndex.self, Reindex.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -90,5 +90,59 @@ struct TOTPCode: ParsableCommand {
             throw ValidationError("That is not a base32 secret.")
         }
         say(code)
+    }
+}
+
+extension Keys {
+    struct RotateIndex: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-index",
+            abstract: "Add a new blind-index key version; restart, then run `keys reindex`.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try common.config()
+            var material = try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
+            material.rotateBlindIndex(nowMillis: SystemClock().nowMillis)
+            try KeyFile.write(material, path: config.keyFilePath)
+            let version = material.blindIndexKeys.map(\.version).max() ?? 0
+            let platform = try await Runtime.open(config: config, logger: Runtime.quietLogger())
+            do {
+                try await AuditTrail.recordAlone(
+                    AuditEvent(
+                        "keys.rotate", actor: nil, object: "keyring",
+                        details: ["blindIndexVersion": String(version)]),
+                    platform: platform)
+            } catch {
+                await platform.db.shutdown()
+                throw error
+            }
+            await platform.db.shutdown()
+            say(
+                "Blind-index key is now version \(version). Restart the platform, then run `covenant keys reindex`; "
+                    + "sign-in works throughout. Failure counts towards lockouts start afresh.")
+        }
+    }
+
+    struct Reindex: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every login's blind index under the newest blind-index key (safe while serving).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
+            do {
+                let count = try await KeyMaintenance.reindex(platform: platform) { done, total in
+                    say("reindexed \(done) of \(total) logins")
+                }
+                say(
+                    "Done: \(count) logins indexed under blind-index key version \(platform.keys.currentBlindIndexVersion)."
+                )
+            } catch {
+                await platform.db.shutdown()
+                throw error
+            }
+            await platform.db.shutdown()
+        }
     }
 }

@@ -277,6 +277,59 @@ struct PrivacyTests {
         }
     }
 
+    @Test("2.3.2: blind-index keys rotate: sign-in works before, during and after the reindex")
+    func blindIndexRotation() async throws {
+        try await TestDatabase.with(.sqlite) { db in
+            var material = KeyMaterial.random(origin: .generated, nowMillis: 0)
+            let clock = ManualClock()
+            let config = TestPlatform.defaultConfig
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning
+            func platform() throws -> Platform {
+                try Platform(
+                    db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security,
+                    logger: logger)
+            }
+            func signIn(_ login: String, on platform: Platform) async throws -> Bool {
+                (try? await SignIn.signIn(
+                    SignInInput(
+                        login: login, password: "correct horse battery 42", otp: nil, ip: "192.0.2.1",
+                        userAgent: "test"),
+                    platform: platform)) != nil
+            }
+            let first = try platform()
+            for n in 0..<5 {
+                _ = try await Registration.register(
+                    RegistrationInput(
+                        kind: .consumer, login: "1380013830\(n)", password: "correct horse battery 42",
+                        displayName: "用户\(n)"),
+                    platform: first)
+            }
+            // act: rotate; before the reindex, lookups still find every login and refuse duplicates
+            material.rotateBlindIndex(nowMillis: 1)
+            let second = try platform()
+            #expect(try await signIn("13800138302", on: second))
+            await #expect(throws: Problem.self) {
+                try await Registration.register(
+                    RegistrationInput(
+                        kind: .consumer, login: "13800138302", password: "correct horse battery 42",
+                        displayName: "重复"),
+                    platform: second)
+            }
+            var progress: [(Int, Int)] = []
+            let count = try await KeyMaintenance.reindex(platform: second) { progress.append(($0, $1)) }
+            // check: every login moved to the new key, and the old key can go
+            #expect(count == 5)
+            #expect(progress.last.map { $0.0 == $0.1 } == true)
+            let stale = try await db.sql.raw("SELECT id FROM accounts WHERE login_index NOT LIKE 'v2:%'").all()
+            #expect(stale.isEmpty)
+            material.blindIndexKeys.removeAll { $0.version == 1 }
+            let third = try platform()
+            for n in 0..<5 { #expect(try await signIn("1380013830\(n)", on: third)) }
+            #expect(try await KeyMaintenance.reindex(platform: third) == 0)
+        }
+    }
+
     @Test(
         "2.3.2: after a realistic workload no personal data is readable in the database file",
         arguments: Backend.available)

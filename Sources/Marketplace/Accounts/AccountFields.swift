@@ -22,9 +22,21 @@ enum AccountFields {
         return try open(account.login_cipher, column: "login_cipher", accountId: account.id, key: key)
     }
 
-    /// Blind index of a normalised login, for exact lookups without storing it in clear.
+    /// Blind index of a normalised login under the current key, for storing.
     static func loginIndex(_ login: Login, platform: Platform) throws -> String {
         try platform.keys.blindIndex(login.lookupKey, purpose: "accounts.login")
+    }
+
+    /// The login's blind index under every key version, newest first, for lookups during a reindex.
+    static func loginIndexes(_ login: Login, platform: Platform) throws -> [String] {
+        try platform.keys.blindIndexVersions.map {
+            try platform.keys.blindIndex(login.lookupKey, purpose: "accounts.login", version: $0)
+        }
+    }
+
+    /// The account with this login, whichever key version indexed it.
+    static func account(login: Login, platform: Platform, on db: any SQLDatabase) async throws -> AccountRow? {
+        try await AccountStore.find(loginIndexes: try loginIndexes(login, platform: platform), on: db)
     }
 
     private static func context(_ column: String, _ accountId: String) -> FieldContext {

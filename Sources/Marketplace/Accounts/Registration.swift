@@ -45,7 +45,7 @@ public enum Registration {
             throw Problem.invalid("password", why)
         }
         let loginIndex = try AccountFields.loginIndex(login, platform: platform)
-        if try await AccountStore.find(loginIndex: loginIndex, on: platform.db.sql) != nil {
+        if try await AccountFields.account(login: login, platform: platform, on: platform.db.sql) != nil {
             throw Problem.conflict("An account with this login already exists.")
         }
         let hash = try await PasswordHasher.hash(password, cost: platform.settings.passwordHashCost)

@@ -34,8 +34,7 @@ public enum SignIn {
     public static func signIn(_ input: SignInInput, platform: Platform) async throws -> IssuedSession {
         var account: AccountRow?
         if let login = try? Login(input.login) {
-            account = try await AccountStore.find(
-                loginIndex: AccountFields.loginIndex(login, platform: platform), on: platform.db.sql)
+            account = try await AccountFields.account(login: login, platform: platform, on: platform.db.sql)
         }
         if account?.status != "active" { account = nil }
         let guarded = try LoginGuard(platform: platform, rawLogin: input.login, accountId: account?.id, ip: input.ip)

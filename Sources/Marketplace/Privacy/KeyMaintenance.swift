@@ -37,4 +37,34 @@ public enum KeyMaintenance {
         }
         return done
     }
+
+    /// Recomputes every login's blind index under the newest blind-index key (after `keys rotate-index`), a page
+    /// at a time; sign-in keeps working throughout because lookups try every key version.
+    public static func reindex(platform: Platform, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+        let prefix = "v\(platform.keys.currentBlindIndexVersion):"
+        let total = try await AccountStore.countStaleLoginIndexes(currentPrefix: prefix, on: platform.db.sql)
+        var done = 0
+        while true {
+            let page = try await AccountStore.staleLoginIndexes(currentPrefix: prefix, limit: 200, on: platform.db.sql)
+            guard !page.isEmpty else { break }
+            try await platform.db.transaction { db in
+                for account in page {
+                    let login = try Login(try await AccountFields.login(of: account, platform: platform, on: db))
+                    let index = try AccountFields.loginIndex(login, platform: platform)
+                    try await AccountStore.setLoginIndex(index, id: account.id, on: db)
+                }
+                try await AuditTrail.record(
+                    AuditEvent(
+                        "keys.reindex", actor: nil, object: "keyring",
+                        details: [
+                            "accounts": String(page.count),
+                            "blindIndexVersion": String(platform.keys.currentBlindIndexVersion),
+                        ]),
+                    platform: platform, on: db)
+            }
+            done += page.count
+            progress(done, total)
+        }
+        return done
+    }
 }
