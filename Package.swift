@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -80,6 +81,19 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // Third-party providers over real HTTP (identity verification, …) and their sandboxes.
+        .target(
+            name: "Providers",
+            dependencies: [
+                "Domain", "Marketplace",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The Hummingbird application: contexts, middleware, handlers.
         .target(
             name: "App",
@@ -100,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "covenant",
             dependencies: [
-                "App", "Storage", "Marketplace", "Privacy", "Domain", "AuditLog",
+                "App", "Storage", "Marketplace", "Privacy", "Domain", "AuditLog", "Providers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "Storage", "Marketplace", "Privacy", "Domain",
+                "App", "Storage", "Marketplace", "Privacy", "Domain", "Providers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),

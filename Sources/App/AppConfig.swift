@@ -24,6 +24,10 @@ public struct AppConfig: Sendable {
     /// Use the last `X-Forwarded-For` address as the client address (only behind a trusted proxy).
     public var trustForwardedFor = false
     public var security = SecuritySettings()
+    /// The identity-verification provider (real-name checks): its base URL and the base64 HMAC secret that
+    /// signs requests to it. Without them, identity checks answer 503 (`serve --demo` runs a sandbox).
+    public var identityProviderURL: String?
+    public var identityProviderSecret: String?
 
     public init() {}
 
@@ -43,6 +47,8 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_DATABASE_URL"], !value.isEmpty { config.database = .parse(value) }
         if let value = env["COVENANT_TLS_CERT"] { config.tlsCertificatePath = value }
         if let value = env["COVENANT_TLS_KEY"] { config.tlsKeyPath = value }
+        if let value = env["COVENANT_IDENTITY_URL"], !value.isEmpty { config.identityProviderURL = value }
+        if let value = env["COVENANT_IDENTITY_SECRET"], !value.isEmpty { config.identityProviderSecret = value }
         if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
             config.trustForwardedFor = value == "1" || value == "true"
         }

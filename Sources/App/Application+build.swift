@@ -45,6 +45,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let team = TeamHandlers(platform: platform, maxBodyBytes: limit)
     let audit = AuditHandlers(platform: platform)
     let privacy = PrivacyHandlers(platform: platform, maxBodyBytes: limit)
+    let verification = VerificationHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -79,6 +80,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.get("me/consents", use: privacy.myConsents)
     signedIn.post("me/consents", use: privacy.giveConsent)
     signedIn.delete("me/consents/:purpose", use: privacy.withdrawConsent)
+    signedIn.get("me/verification", use: verification.status)
+    signedIn.post("me/verification", use: verification.startConsumer)
+    signedIn.post("me/verification/code", use: verification.confirmCode)
     // Proofs for the people an event names, or audit staff; others get 404.
     signedIn.get("audit/events/:sequence/proof", use: audit.proof)
 
@@ -86,6 +90,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let merchant = api.group("merchant", context: MerchantContext.self)
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
     merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
+    merchant.post("verification", use: requiring(.verifyMerchant, verification.startMerchant))
 
     // Platform staff, two-factor passed, by permission.
     let staff = api.group("staff", context: StaffContext.self)
@@ -95,6 +100,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.post("accounts/:id/reveal", use: requiring(.revealPersonalData, privacy.staffReveal))
     staff.post("training-records", use: requiring(.manageStaff, privacy.recordTraining))
     staff.get("privacy-requests", use: requiring(.handlePrivacyRequests, privacy.queue))
+    staff.get("verifications", use: requiring(.reviewVerifications, verification.queue))
+    staff.post("verifications/:id/decision", use: requiring(.reviewVerifications, verification.decide))
     return router
 }
 

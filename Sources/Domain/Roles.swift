@@ -51,15 +51,18 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     public var permissions: Set<Permission> {
         switch self {
         case .consumer: [.shop]
-        case .owner: [.manageMerchantStaff, .viewMerchantStaff, .manageListings, .fulfilOrders, .viewFinance]
+        case .owner:
+            [.manageMerchantStaff, .viewMerchantStaff, .manageListings, .fulfilOrders, .viewFinance, .verifyMerchant]
         case .catalog: [.manageListings]
         case .fulfilment: [.fulfilOrders]
         case .finance: [.viewFinance]
         case .admin: [.listAccounts, .unlockAccounts, .manageStaff]
-        case .support: [.listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests]
+        case .support:
+            [.listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications]
         case .riskAnalyst: [.reviewRisk]
         case .arbitrator: [.arbitrate]
-        case .complianceOfficer: [.readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests]
+        case .complianceOfficer:
+            [.readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
         }
@@ -74,6 +77,8 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case manageListings = "merchant.listings.manage"
     case fulfilOrders = "merchant.orders.fulfil"
     case viewFinance = "merchant.finance.view"
+    /// Submit the merchant's real-name verification (licence and legal representative).
+    case verifyMerchant = "merchant.verify"
     case listAccounts = "accounts.list"
     case unlockAccounts = "accounts.unlock"
     case manageStaff = "staff.manage"
@@ -83,4 +88,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     /// See a person's data unmasked, with a purpose, a justification and current confidentiality training.
     case revealPersonalData = "privacy.reveal"
     case handlePrivacyRequests = "privacy.requests"
+    /// Decide merchant verifications sent to manual review (2.3.4).
+    case reviewVerifications = "verification.review"
 }

@@ -34,6 +34,10 @@ public struct Platform: Sendable {
     public let settings: SecuritySettings
     public let passwordPolicy: PasswordPolicy
     public let logger: Logger
+    /// The identity-verification provider (real-name checks, clause 2.3.4).
+    public var identityVerifier: any IdentityVerifier = NoIdentityVerifier()
+    /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
+    public var textMessages: any TextMessageSender = MessageOutbox()
     /// Data keys for audit writes, so an audited action costs no extra key query.
     let auditKeys = AuditKeyCache()
     /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.

@@ -316,6 +316,9 @@ public enum DataCatalog {
     private enum Basis {
         static let contract =
             "PIPL Art. 13(1)(2): necessary to perform the user agreement (for staff: human-resources management)"
+        static let realName =
+            "E-commerce Law Art. 27 and Cybersecurity Law Art. 24: real-name verification; PIPL Art. 13(1)(3), "
+            + "with separate consent for the ID number (Art. 29)"
         static let consent =
             "PIPL Art. 13(1)(1), 14 and 15: consent, and proof of it; Art. 29 and 23: separate consents"
         static let security =
@@ -636,6 +639,40 @@ public enum DataCatalog {
                 Column("notice_version", .operational, .general, "The version of the privacy notice consented to."),
                 Column("granted_at", .operational, .general, "When consent was given."),
                 Column("withdrawn_at", .operational, .general, "When it was withdrawn, if it was."),
+            ]),
+        Table(
+            "identity_verifications",
+            summary: "Real-name verification of consumers and merchants (clause 2.3.4; E-commerce Law Art. 27): "
+                + "the state, the name and resident ID number checked with the identity provider, the business "
+                + "licence code, and the one-time code proving the mobile number.",
+            retention: .untilAccountDeleted, legalBasis: Basis.realName,
+            [
+                Column("account_id", .personal, .general, form: .identifier, "The account being verified."),
+                Column("subject_kind", .operational, .general, "`consumer` or `merchant`."),
+                Column("status", .accountSecurity, .important, "unverified, pending, review, verified or rejected."),
+                Column("reason", .operational, .general, "Why it was rejected or sent to manual review."),
+                Column(
+                    "name_cipher", .personal, .important, encrypted: true,
+                    "The real name (for merchants, the legal representative's)."),
+                Column(
+                    "id_number_cipher", .sensitivePersonal, .core, encrypted: true,
+                    "The resident ID number checked with the identity provider (sensitive: separate consent)."),
+                Column(
+                    "id_index", .sensitivePersonal, .important, form: .blindIndex,
+                    "Blind index of the resident ID number: one verified consumer account per person."),
+                Column(
+                    "licence_cipher", .personal, .important, encrypted: true,
+                    "The merchant's unified social credit code (a sole trader's identifies a person)."),
+                Column(
+                    "code_mac", .accountSecurity, .important, form: .hash,
+                    "HMAC of the one-time code sent to the mobile number, under the holder's data key."),
+                Column("code_expires_at", .accountSecurity, .general, "When the one-time code expires."),
+                Column("code_attempts", .accountSecurity, .general, "Wrong codes entered (five end the attempt)."),
+                Column("submitted_at", .operational, .general, "When verification was requested."),
+                Column("decided_at", .operational, .general, "When it was decided."),
+                Column(
+                    "decided_by", .personal, .general, form: .identifier,
+                    "Who decided: `provider`, or the staff account that reviewed it."),
             ]),
         Table(
             "platform_configuration",

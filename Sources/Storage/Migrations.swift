@@ -9,7 +9,7 @@ enum Schema {
         CreateSubjectKeys(), CreateAccounts(), CreateSessions(), CreateLoginAttempts(), CreateRecoveryCodes(),
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
-        CreateConsents(), DropRedundantAuditIndex(),
+        CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
     ]
 }
 
@@ -284,4 +284,30 @@ struct DropRedundantAuditIndex: AsyncMigration {
         try await (db as! any SQLDatabase).create(index: "audit_events_pending").on("audit_events")
             .column("leaf_index").column("id").run()
     }
+}
+
+/// Real-name verification of consumers and merchants (2.3.4): one row per account, its state and evidence.
+struct CreateIdentityVerifications: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("identity_verifications")
+            .field("account_id", .string, .identifier(auto: false))
+            .field("subject_kind", .string, .required)
+            .field("status", .string, .required)
+            .field("reason", .string)
+            .field("name_cipher", .data)
+            .field("id_number_cipher", .data)
+            .field("id_index", .string)
+            .field("licence_cipher", .data)
+            .field("code_mac", .string)
+            .field("code_expires_at", .int64)
+            .field("code_attempts", .int64, .required)
+            .field("submitted_at", .int64, .required)
+            .field("decided_at", .int64)
+            .field("decided_by", .string)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "identity_verifications_by_id").on("identity_verifications").column("id_index")
+            .run()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("identity_verifications").delete() }
 }

@@ -616,3 +616,60 @@ public enum ConsentStore {
         ).all().count
     }
 }
+
+/// One account's real-name verification (2.3.4).
+public struct IdentityVerificationRow: Codable, Sendable {
+    public var account_id: String
+    public var subject_kind: String
+    public var status: String
+    public var reason: String?
+    public var name_cipher: Data?
+    public var id_number_cipher: Data?
+    public var id_index: String?
+    public var licence_cipher: Data?
+    public var code_mac: String?
+    public var code_expires_at: Int64?
+    public var code_attempts: Int64
+    public var submitted_at: Int64
+    public var decided_at: Int64?
+    public var decided_by: String?
+
+    public init(account_id: String, subject_kind: String, status: String, submitted_at: Int64) {
+        self.account_id = account_id
+        self.subject_kind = subject_kind
+        self.status = status
+        self.code_attempts = 0
+        self.submitted_at = submitted_at
+    }
+}
+
+public enum IdentityVerificationStore {
+    public static func find(accountId: String, on db: any SQLDatabase) async throws -> IdentityVerificationRow? {
+        try await db.select().column("*").from("identity_verifications").where("account_id", .equal, accountId)
+            .first(decoding: IdentityVerificationRow.self)
+    }
+
+    /// Replaces the account's verification (a new attempt starts over).
+    public static func save(_ row: IdentityVerificationRow, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "identity_verifications").where("account_id", .equal, row.account_id).run()
+        try await db.insert(into: "identity_verifications").model(row).run()
+    }
+
+    /// Whether another account is verified with this ID number.
+    public static func verifiedElsewhere(idIndex: String, except accountId: String, on db: any SQLDatabase)
+        async throws -> Bool
+    {
+        try await db.raw(
+            """
+            SELECT account_id FROM identity_verifications WHERE id_index = \(bind: idIndex)
+            AND status = 'verified' AND account_id <> \(bind: accountId)
+            """
+        ).first() != nil
+    }
+
+    /// Verifications waiting for a reviewer, oldest first.
+    public static func awaitingReview(on db: any SQLDatabase) async throws -> [IdentityVerificationRow] {
+        try await db.select().column("*").from("identity_verifications").where("status", .equal, "review")
+            .orderBy("submitted_at").limit(200).all(decoding: IdentityVerificationRow.self)
+    }
+}

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Marketplace
 import Privacy
+import Providers
 import Storage
 
 /// Opens the platform: data directory, keys, database, migrations.
@@ -48,7 +49,16 @@ enum Runtime {
             await db.shutdown()
             throw CLIFailure("Could not open or migrate the database \(config.databaseLocation): \(error)")
         }
-        let platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+        var platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+        if let url = config.identityProviderURL {
+            guard let secret = config.identityProviderSecret.flatMap({ Data(base64Encoded: $0) }), secret.count >= 32
+            else {
+                await db.shutdown()
+                throw CLIFailure(
+                    "COVENANT_IDENTITY_SECRET must be at least 32 bytes of base64 when COVENANT_IDENTITY_URL is set.")
+            }
+            platform.identityVerifier = HTTPIdentityVerifier(baseURL: url, secret: secret)
+        }
         try await recordKeyCreation(platform: platform, material: material)
         return platform
     }

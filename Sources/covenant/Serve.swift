@@ -1,9 +1,11 @@
 import App
 import ArgumentParser
+import Domain
 import Foundation
 import Hummingbird
 import Logging
 import Marketplace
+import Providers
 import Storage
 
 struct Serve: AsyncParsableCommand {
@@ -23,17 +25,25 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert { config.tlsCertificatePath = tlsCert }
         if let tlsKey { config.tlsKeyPath = tlsKey }
         let logger = Runtime.logger()
-        let platform = try await Runtime.open(config: config, logger: logger, demo: demo)
+        var platform = try await Runtime.open(config: config, logger: logger, demo: demo)
         do {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
+            let sandbox = demo && config.identityProviderURL == nil ? DemoSandbox() : nil
+            if let sandbox { platform.textMessages = ConsoleOutbox() }
             let changed = try await ConfigurationChanges.record(config.security, platform: platform)
             if !changed.isEmpty { logger.notice("security settings recorded", metadata: ["changed": "\(changed)"]) }
             let scheme = config.tlsEnabled ? "https" : "http"
             let banner =
                 "Covenant is serving at \(scheme)://\(config.host):\(config.port)/  (database: \(config.databaseLocation))"
-            let app = try buildApplication(platform: platform, config: config, logger: logger) { say(banner) }
-            // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
-            try await app.runService()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let sandbox {
+                    platform.identityVerifier = try await sandbox.start(in: &group)
+                }
+                let app = try buildApplication(platform: platform, config: config, logger: logger) { say(banner) }
+                // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
+                try await app.runService()
+                group.cancelAll()
+            }
         } catch {
             await platform.db.shutdown()
             throw error
@@ -67,5 +77,37 @@ enum DemoCommand {
             }
             say(line)
         }
+    }
+}
+
+/// `serve --demo` without a configured provider: the identity sandbox in the same process, on a free port, with
+/// two test identities, so real-name verification works end to end.
+struct DemoSandbox {
+    let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+
+    func start(in group: inout ThrowingTaskGroup<Void, any Error>) async throws -> HTTPIdentityVerifier {
+        let sandbox = IdentitySandbox(secret: secret)
+        var lines = ["Identity sandbox (demo): test identities for real-name verification:"]
+        for (name, first17) in [("张三", "11010519491231002"), ("李四", "44030619900101123")] {
+            guard let check = ResidentID.checkCharacter(for: first17) else { continue }
+            sandbox.register(name: name, idNumber: first17 + String(check))
+            lines.append("  \(name)  \(first17)\(check)")
+        }
+        var quiet = Logger(label: "identity-sandbox")
+        quiet.logLevel = .warning
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = sandbox.application(logger: quiet) { port in continuation.yield(port) }
+        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CLIFailure("The identity sandbox did not start.") }
+        lines.forEach(say)
+        return HTTPIdentityVerifier(baseURL: "http://127.0.0.1:\(port)", secret: secret)
+    }
+}
+
+/// Demo only: one-time codes are printed on the console (masked number) instead of sent.
+struct ConsoleOutbox: TextMessageSender {
+    func send(to phone: String, text: String) async throws {
+        say("[text message to \(Masking.mask(phone: phone))] \(text)")
     }
 }
