@@ -46,6 +46,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let audit = AuditHandlers(platform: platform)
     let privacy = PrivacyHandlers(platform: platform, maxBodyBytes: limit)
     let verification = VerificationHandlers(platform: platform, maxBodyBytes: limit)
+    let catalog = CatalogHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -57,6 +58,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     api.post("sessions", use: sessions.create)
     // The audit log's heads and consistency proofs hold no personal data: anyone may check them.
     api.get("privacy-notice", use: privacy.notice)
+    api.get("products", use: catalog.browse)
+    api.get("products/:id", use: catalog.product)
     api.get("audit/head", use: audit.head)
     api.get("audit/consistency", use: audit.consistency)
 
@@ -91,6 +94,10 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
     merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
     merchant.post("verification", use: requiring(.verifyMerchant, verification.startMerchant))
+    merchant.get("products", use: requiring(.manageListings, catalog.mine))
+    merchant.post("products", use: requiring(.manageListings, catalog.create))
+    merchant.put("products/:id", use: requiring(.manageListings, catalog.update))
+    merchant.delete("products/:id", use: requiring(.manageListings, catalog.withdraw))
 
     // Platform staff, two-factor passed, by permission.
     let staff = api.group("staff", context: StaffContext.self)
@@ -101,6 +108,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.post("training-records", use: requiring(.manageStaff, privacy.recordTraining))
     staff.get("privacy-requests", use: requiring(.handlePrivacyRequests, privacy.queue))
     staff.get("verifications", use: requiring(.reviewVerifications, verification.queue))
+    staff.get("listing-reviews", use: requiring(.reviewListings, catalog.reviewQueue))
+    staff.post("listing-reviews/:id/decision", use: requiring(.reviewListings, catalog.decide))
     staff.post("verifications/:id/decision", use: requiring(.reviewVerifications, verification.decide))
     return router
 }

@@ -58,11 +58,17 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .finance: [.viewFinance]
         case .admin: [.listAccounts, .unlockAccounts, .manageStaff]
         case .support:
-            [.listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications]
+            [
+                .listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
+                .reviewListings,
+            ]
         case .riskAnalyst: [.reviewRisk]
         case .arbitrator: [.arbitrate]
         case .complianceOfficer:
-            [.readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications]
+            [
+                .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
+                .reviewListings,
+            ]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
         }
@@ -90,4 +96,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case handlePrivacyRequests = "privacy.requests"
     /// Decide merchant verifications sent to manual review (2.3.4).
     case reviewVerifications = "verification.review"
+    /// Decide listings that screening held for a person (2.4.1).
+    case reviewListings = "listings.review"
 }

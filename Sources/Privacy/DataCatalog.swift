@@ -319,6 +319,8 @@ public enum DataCatalog {
         static let realName =
             "E-commerce Law Art. 27 and Cybersecurity Law Art. 24: real-name verification; PIPL Art. 13(1)(3), "
             + "with separate consent for the ID number (Art. 29)"
+        static let listings =
+            "E-commerce Law Art. 17 (true and complete information) and Art. 31 (records kept at least 3 years)"
         static let consent =
             "PIPL Art. 13(1)(1), 14 and 15: consent, and proof of it; Art. 29 and 23: separate consents"
         static let security =
@@ -673,6 +675,29 @@ public enum DataCatalog {
                 Column(
                     "decided_by", .personal, .general, form: .identifier,
                     "Who decided: `provider`, or the staff account that reviewed it."),
+            ]),
+        Table(
+            "listings",
+            summary:
+                "Merchants' listings (clause 2.4.1): what is offered, at what price, screened for prohibited goods, "
+                + "false claims, contact details and card numbers before it is published.",
+            retention: .years(3, after: "the listing is withdrawn"), legalBasis: Basis.listings,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the listing."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant that offers it."),
+                Column("title", .transaction, .general, "The title shown to buyers (screened; no contact details)."),
+                Column("description", .transaction, .general, "The description shown to buyers (screened)."),
+                Column("image_refs", .transaction, .general, "References to the listing's images (JSON array)."),
+                Column("price_fen", .transaction, .general, "The price in fen; checkout takes it from here only."),
+                Column("stock", .transaction, .general, "Units available, reserved atomically at checkout."),
+                Column("category", .transaction, .general, "The category it is listed under."),
+                Column("status", .transaction, .general, "published, review, rejected or withdrawn."),
+                Column("screening_reasons", .operational, .general, "Why screening or a reviewer held or refused it."),
+                Column("created_at", .operational, .general, "When it was created."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+                Column(
+                    "reviewed_by", .personal, .general, form: .identifier, "The staff account that reviewed it, if any."
+                ),
             ]),
         Table(
             "platform_configuration",

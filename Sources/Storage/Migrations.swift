@@ -10,6 +10,7 @@ enum Schema {
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
+        CreateListings(),
     ]
 }
 
@@ -310,4 +311,30 @@ struct CreateIdentityVerifications: AsyncMigration {
             .run()
     }
     func revert(on db: any Database) async throws { try await db.schema("identity_verifications").delete() }
+}
+
+/// Merchants' listings (2.4.1), screened before they are published.
+struct CreateListings: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("listings")
+            .field("id", .string, .identifier(auto: false))
+            .field("merchant_id", .string, .required)
+            .field("title", .string, .required)
+            .field("description", .string, .required)
+            .field("image_refs", .string, .required)
+            .field("price_fen", .int64, .required)
+            .field("stock", .int64, .required)
+            .field("category", .string, .required)
+            .field("status", .string, .required)
+            .field("screening_reasons", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .field("reviewed_by", .string)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "listings_browse").on("listings").column("status").column("category")
+            .column("created_at").run()
+        try await sql.create(index: "listings_by_merchant").on("listings").column("merchant_id").run()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("listings").delete() }
 }

@@ -673,3 +673,89 @@ public enum IdentityVerificationStore {
             .orderBy("submitted_at").limit(200).all(decoding: IdentityVerificationRow.self)
     }
 }
+
+/// A merchant's listing (2.4.1).
+public struct ListingRow: Codable, Sendable {
+    public var id: String
+    public var merchant_id: String
+    public var title: String
+    public var description: String
+    public var image_refs: String
+    public var price_fen: Int64
+    public var stock: Int64
+    public var category: String
+    public var status: String
+    public var screening_reasons: String
+    public var created_at: Int64
+    public var updated_at: Int64
+    public var reviewed_by: String?
+
+    public init(
+        id: String, merchant_id: String, title: String, description: String, image_refs: String, price_fen: Int64,
+        stock: Int64, category: String, status: String, screening_reasons: String, now: Int64
+    ) {
+        self.id = id
+        self.merchant_id = merchant_id
+        self.title = title
+        self.description = description
+        self.image_refs = image_refs
+        self.price_fen = price_fen
+        self.stock = stock
+        self.category = category
+        self.status = status
+        self.screening_reasons = screening_reasons
+        self.created_at = now
+        self.updated_at = now
+    }
+}
+
+public enum ListingStore {
+    public static func save(_ row: ListingRow, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "listings").where("id", .equal, row.id).run()
+        try await db.insert(into: "listings").model(row).run()
+    }
+
+    public static func find(id: String, on db: any SQLDatabase) async throws -> ListingRow? {
+        try await db.select().column("*").from("listings").where("id", .equal, id).first(decoding: ListingRow.self)
+    }
+
+    /// The merchant's listing, or nil: the merchant is part of the query, so no one edits another's listing.
+    public static func find(id: String, merchantId: String, on db: any SQLDatabase) async throws -> ListingRow? {
+        try await db.select().column("*").from("listings").where("id", .equal, id)
+            .where("merchant_id", .equal, merchantId).first(decoding: ListingRow.self)
+    }
+
+    public static func list(merchantId: String, on db: any SQLDatabase) async throws -> [ListingRow] {
+        try await db.select().column("*").from("listings").where("merchant_id", .equal, merchantId)
+            .orderBy("created_at", .descending).limit(500).all(decoding: ListingRow.self)
+    }
+
+    public static func list(status: String, limit: Int, on db: any SQLDatabase) async throws -> [ListingRow] {
+        try await db.select().column("*").from("listings").where("status", .equal, status)
+            .orderBy("updated_at").limit(limit).all(decoding: ListingRow.self)
+    }
+
+    /// Published listings, newest first, optionally in a category and with `query` in the title.
+    public static func browse(query: String?, category: String?, limit: Int, offset: Int, on db: any SQLDatabase)
+        async throws -> [ListingRow]
+    {
+        var sql: SQLQueryString = "SELECT * FROM listings WHERE status = 'published'"
+        if let category {
+            sql.appendLiteral(" AND category = ")
+            sql.appendInterpolation(bind: category)
+        }
+        if let query, !query.isEmpty {
+            // The words are matched literally: LIKE's wildcards in them are escaped.
+            let escaped = query.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            sql.appendLiteral(" AND title LIKE ")
+            sql.appendInterpolation(bind: "%" + escaped + "%")
+            sql.appendLiteral(" ESCAPE '\\'")
+        }
+        sql.appendLiteral(" ORDER BY created_at DESC, id LIMIT ")
+        sql.appendInterpolation(bind: limit)
+        sql.appendLiteral(" OFFSET ")
+        sql.appendInterpolation(bind: offset)
+        return try await db.raw(sql).all(decoding: ListingRow.self)
+    }
+}

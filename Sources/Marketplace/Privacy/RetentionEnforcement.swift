@@ -35,6 +35,10 @@ public enum RetentionEnforcement {
             AND id NOT IN (SELECT account_id FROM sessions) AND id NOT IN (SELECT staff_id FROM staff_training)
             """
         },
+        // Withdrawn and rejected listings; orders keep their own copy of what was bought.
+        Rule(table: "listings") { cutoff in
+            "status IN ('withdrawn', 'rejected') AND updated_at < \(bind: cutoff)"
+        },
         Rule(table: "subject_keys") { cutoff in "destroyed_at IS NOT NULL AND destroyed_at < \(bind: cutoff)" },
     ]
 

@@ -1,0 +1,84 @@
+import Foundation
+import Marketplace
+import Storage
+import Testing
+
+/// Clause 2.4.1 (secure flow, no false information): listings are screened, reviewed and browsed.
+@Suite("Catalog: listings, screening, review, browsing")
+struct CatalogTests {
+    static func listing(_ title: String, _ description: String = "手工制作，品质可靠。", price: Int = 1990) -> String {
+        Client.jsonString([
+            "title": title, "description": description, "imageRefs": ["img/\(abs(title.hashValue))"],
+            "priceFen": price, "stock": 5, "category": "home",
+        ])
+    }
+
+    @Test("2.4.1: screened listings publish, wait for review or are refused; anyone browses what is published")
+    func lifecycle() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: a merchant owner with two-factor on
+                let owner = try await client.newSession(kind: "merchant", login: "owner@catalog.example")
+                _ = try await client.enrolTwoFactor(token: owner)
+                let merchantId = try #require(
+                    try await client.send(.get, "/api/v1/me", token: owner).json["merchantId"] as? String)
+                // check: an unverified merchant cannot sell
+                let unverified = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner, json: Self.listing("陶瓷茶杯"))
+                #expect(unverified.status == 403 && unverified.problemType == "verification-required")
+                var verified = IdentityVerificationRow(
+                    account_id: merchantId, subject_kind: "merchant", status: "verified", submitted_at: 0)
+                verified.decided_by = "provider"
+                try await IdentityVerificationStore.save(verified, on: env.platform.db.sql)
+                // act: three listings
+                let clean = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner, json: Self.listing("陶瓷茶杯"))
+                let claim = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner, json: Self.listing("全网最好的茶杯"))
+                let contact = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner,
+                    json: Self.listing("玻璃杯", "详询 13800138000"))
+                // check: outcomes and reasons
+                #expect(clean.status == 201 && clean.json["status"] as? String == "published", "\(clean.body)")
+                #expect(claim.json["status"] as? String == "review")
+                #expect(contact.json["status"] as? String == "rejected")
+                #expect((contact.json["reasons"] as? [String])?.isEmpty == false)
+                let badPrice = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner, json: Self.listing("杯子", price: 0))
+                #expect(badPrice.status == 422)
+                // check: anonymous browsing sees only what is published, searchable and paginated
+                let page = try await client.send(.get, "/api/v1/products?limit=10")
+                #expect((page.json["products"] as? [[String: Any]])?.map { $0["title"] as? String } == ["陶瓷茶杯"])
+                let found = try await client.send(.get, "/api/v1/products?q=%E8%8C%B6%E6%9D%AF")  // 茶杯
+                #expect((found.json["products"] as? [Any])?.count == 1)
+                let wildcard = try await client.send(.get, "/api/v1/products?q=%25")  // a literal %
+                #expect((wildcard.json["products"] as? [Any])?.count == 0)
+                #expect(try await client.send(.get, "/api/v1/products?limit=1000").status == 422)
+                // act: a reviewer publishes the held one
+                let created = try await TeamAccounts.addPlatformStaff(
+                    role: .support, login: "listings@platform.example", displayName: "审核员", password: nil,
+                    platform: env.platform)
+                let reviewer = try await RouteAuthorizationTests.signInWithTwoFactor(
+                    client: client, login: "listings@platform.example", password: created.oneTimePassword)
+                let queue = try await client.send(.get, "/api/v1/staff/listing-reviews", token: reviewer)
+                let heldId = try #require((queue.json["listings"] as? [[String: Any]])?.first?["id"] as? String)
+                let decided = try await client.send(
+                    .post, "/api/v1/staff/listing-reviews/\(heldId)/decision", token: reviewer,
+                    json: #"{"approve":true,"reason":"The claim is a product name, not a superlative."}"#)
+                #expect(decided.json["status"] as? String == "published")
+                #expect(try await client.send(.get, "/api/v1/products/\(heldId)").status == 200)
+                // check: another merchant cannot touch it; its owner withdraws it
+                let stranger = try await client.newSession(kind: "merchant", login: "other@catalog.example")
+                _ = try await client.enrolTwoFactor(token: stranger)
+                let foreign = try await client.send(
+                    .delete, "/api/v1/merchant/products/\(heldId)", token: stranger)
+                #expect(foreign.status == 404)
+                #expect(
+                    try await client.send(.delete, "/api/v1/merchant/products/\(heldId)", token: owner).status == 204)
+                #expect(try await client.send(.get, "/api/v1/products/\(heldId)").status == 404)
+                #expect(try await env.auditCount("listing.create") == 3)
+                #expect(try await env.auditCount("listing.review") == 1)
+            }
+        }
+    }
+}
