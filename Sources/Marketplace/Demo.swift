@@ -39,6 +39,7 @@ public enum Demo {
             let ownerLogin = try await withTwoFactor(
                 role: "merchant owner", login: login, account: owner, platform: platform)
             logins.append(ownerLogin)
+            try await listDemoProducts(merchant: n, ownerId: id, platform: platform)
 
             let staffLogin = "staff\(n)@demo.covenant.test"
             let staffPassword = TeamAccounts.oneTimePassword()
@@ -59,6 +60,35 @@ public enum Demo {
             logins.append(DemoLogin(role: "consumer", login: phone, password: password, totpSecret: nil))
         }
         return logins
+    }
+
+    /// Demo merchants are verified (as a reviewer would after checking their licence) and list a few products.
+    private static func listDemoProducts(merchant n: Int, ownerId: String, platform: Platform) async throws {
+        var verification = IdentityVerificationRow(
+            account_id: ownerId, subject_kind: "merchant", status: "verified", submitted_at: platform.now)
+        verification.decided_at = platform.now
+        verification.decided_by = "demo"
+        try await IdentityVerificationStore.save(verification, on: platform.db.sql)
+        let owner = Caller(
+            accountId: ownerId, role: .owner, merchantId: ownerId, sessionId: "demo", twoFactorVerified: true,
+            twoFactorEnrolled: true, mustChangePassword: false)
+        let products: [(String, String, Int64, String)] =
+            n == 1
+            ? [
+                ("明前龙井 250g", "杭州西湖产区，2026 年春茶，真空包装。", 16800, "tea"),
+                ("手工陶瓷茶杯", "景德镇手工烧制，容量 200ml。", 3900, "home"),
+            ]
+            : [
+                ("无线降噪耳机", "蓝牙 5.3，续航 30 小时，附充电盒。", 59900, "electronics"),
+                ("USB-C 充电器 65W", "支持 PD 快充，折叠插脚。", 12900, "electronics"),
+            ]
+        for (title, description, price, category) in products {
+            _ = try await Listings.create(
+                ListingInput(
+                    title: title, description: description, imageRefs: ["demo/\(category)-\(price).jpg"],
+                    priceFen: price, stock: 20, category: category),
+                caller: owner, platform: platform)
+        }
     }
 
     /// Enrols a demo account in TOTP so its printed logins work for privileged actions at once.
