@@ -47,6 +47,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let privacy = PrivacyHandlers(platform: platform, maxBodyBytes: limit)
     let verification = VerificationHandlers(platform: platform, maxBodyBytes: limit)
     let catalog = CatalogHandlers(platform: platform, maxBodyBytes: limit)
+    let orders = OrderHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -90,10 +91,22 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.get("audit/events/:sequence/proof", use: audit.proof)
 
     // Merchant owners and staff, two-factor passed, by permission.
+    signedIn.get("orders/:id", use: orders.get)
+
+    // Consumers.
+    let consumer = api.group(context: ConsumerContext.self)
+    consumer.get("cart", use: orders.cart)
+    consumer.post("cart/items", use: orders.setCartItem)
+    consumer.delete("cart/items/:listingId", use: orders.removeCartItem)
+    consumer.post("checkouts", use: orders.checkout)
+    consumer.get("orders", use: orders.mine)
+    consumer.post("orders/:id/cancel", use: orders.cancel)
+
     let merchant = api.group("merchant", context: MerchantContext.self)
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
     merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
     merchant.post("verification", use: requiring(.verifyMerchant, verification.startMerchant))
+    merchant.get("orders", use: requiring(.fulfilOrders, orders.merchantOrders))
     merchant.get("products", use: requiring(.manageListings, catalog.mine))
     merchant.post("products", use: requiring(.manageListings, catalog.create))
     merchant.put("products/:id", use: requiring(.manageListings, catalog.update))
@@ -133,6 +146,9 @@ public func buildApplication(
     return Application(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
-        services: [AuditIntegratorService(platform: platform), RetentionService(platform: platform)],
+        services: [
+            AuditIntegratorService(platform: platform), RetentionService(platform: platform),
+            OrderTimerService(platform: platform),
+        ],
         onServerRunning: { _ in await onRunning() }, logger: logger)
 }

@@ -14,6 +14,8 @@ extension SecuritySettings {
             "session_idle_seconds": String(sessionIdleSeconds),
             "privileged_session_lifetime_seconds": String(privilegedSessionLifetimeSeconds),
             "consumer_session_lifetime_seconds": String(consumerSessionLifetimeSeconds),
+            "verified_buyer_threshold_fen": String(verifiedBuyerThresholdFen),
+            "payment_window_seconds": String(paymentWindowSeconds),
         ]
     }
 }

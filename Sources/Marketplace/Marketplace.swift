@@ -22,6 +22,10 @@ public struct SecuritySettings: Sendable {
     /// Absolute lifetime of merchant and staff sessions, and of consumer sessions.
     public var privilegedSessionLifetimeSeconds: Int64 = 8 * 3600
     public var consumerSessionLifetimeSeconds: Int64 = 30 * 24 * 3600
+    /// Checkouts above this total (fen) need a real-name verified consumer (clause 2.3.4).
+    public var verifiedBuyerThresholdFen: Int64 = 500_000
+    /// Unpaid orders are cancelled after this long.
+    public var paymentWindowSeconds: Int64 = 15 * 60
 
     public init() {}
 }

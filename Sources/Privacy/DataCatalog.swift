@@ -321,6 +321,8 @@ public enum DataCatalog {
             + "with separate consent for the ID number (Art. 29)"
         static let listings =
             "E-commerce Law Art. 17 (true and complete information) and Art. 31 (records kept at least 3 years)"
+        static let orders =
+            "PIPL Art. 13(1)(2): performing the purchase contract; E-commerce Law Art. 31 (kept at least 3 years)"
         static let consent =
             "PIPL Art. 13(1)(1), 14 and 15: consent, and proof of it; Art. 29 and 23: separate consents"
         static let security =
@@ -698,6 +700,53 @@ public enum DataCatalog {
                 Column(
                     "reviewed_by", .personal, .general, form: .identifier, "The staff account that reviewed it, if any."
                 ),
+            ]),
+        Table(
+            "cart_items",
+            summary: "What a consumer has put in their cart; prices are never stored here (checkout reads them).",
+            retention: .untilAccountDeleted, legalBasis: Basis.contract,
+            [
+                Column("account_id", .personal, .general, form: .identifier, "The consumer."),
+                Column("listing_id", .transaction, .general, form: .identifier, "The listing."),
+                Column("quantity", .transaction, .general, "How many units."),
+                Column("added_at", .transaction, .general, "When it was added."),
+            ]),
+        Table(
+            "checkouts",
+            summary: "One checkout of a cart: the orders it created (one per merchant) share its id (clause 1.1.2).",
+            retention: .years(3, after: "the checkout"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the checkout."),
+                Column("buyer_id", .personal, .general, form: .identifier, "The consumer who checked out."),
+                Column("total_fen", .transaction, .general, "The total of its orders, in fen."),
+                Column("created_at", .transaction, .general, "When it was made."),
+            ]),
+        Table(
+            "orders",
+            summary: "Orders (clause 1.1.2: transaction information), one per merchant, in the guaranteed-trade "
+                + "states; kept 3 years after they end (E-commerce Law Art. 31).",
+            retention: .years(3, after: "the order ends"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the order."),
+                Column("checkout_id", .operational, .general, form: .identifier, "The checkout that created it."),
+                Column("buyer_id", .personal, .general, form: .identifier, "The consumer who bought."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant who sells."),
+                Column("status", .transaction, .important, "Where it stands in the guaranteed-trade states."),
+                Column("total_fen", .transaction, .important, "What it costs, in fen, from the server's prices."),
+                Column("pay_by", .transaction, .general, "When it is cancelled if still unpaid (15 minutes)."),
+                Column("created_at", .transaction, .general, "When it was placed."),
+                Column("updated_at", .transaction, .general, "When its state last changed."),
+            ]),
+        Table(
+            "order_lines",
+            summary: "What each order bought: a copy of title and price at checkout, so later edits change nothing.",
+            retention: .years(3, after: "the order ends"), legalBasis: Basis.orders,
+            [
+                Column("order_id", .operational, .general, form: .identifier, "The order."),
+                Column("listing_id", .transaction, .general, form: .identifier, "The listing bought."),
+                Column("title", .transaction, .general, "Its title at checkout."),
+                Column("price_fen", .transaction, .important, "Its unit price at checkout, in fen."),
+                Column("quantity", .transaction, .general, "How many units."),
             ]),
         Table(
             "platform_configuration",

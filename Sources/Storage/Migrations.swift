@@ -10,7 +10,7 @@ enum Schema {
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
-        CreateListings(),
+        CreateListings(), CreateOrders(),
     ]
 }
 
@@ -337,4 +337,49 @@ struct CreateListings: AsyncMigration {
         try await sql.create(index: "listings_by_merchant").on("listings").column("merchant_id").run()
     }
     func revert(on db: any Database) async throws { try await db.schema("listings").delete() }
+}
+
+/// Carts, checkouts and orders (2.4.1): one order per merchant under one checkout; lines copy what was bought.
+struct CreateOrders: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("cart_items")
+            .field("account_id", .string, .required)
+            .field("listing_id", .string, .required)
+            .field("quantity", .int64, .required)
+            .field("added_at", .int64, .required)
+            .unique(on: "account_id", "listing_id")
+            .create()
+        try await db.schema("checkouts")
+            .field("id", .string, .identifier(auto: false))
+            .field("buyer_id", .string, .required)
+            .field("total_fen", .int64, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("orders")
+            .field("id", .string, .identifier(auto: false))
+            .field("checkout_id", .string, .required)
+            .field("buyer_id", .string, .required)
+            .field("merchant_id", .string, .required)
+            .field("status", .string, .required)
+            .field("total_fen", .int64, .required)
+            .field("pay_by", .int64, .required)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .create()
+        try await db.schema("order_lines")
+            .field("order_id", .string, .required)
+            .field("listing_id", .string, .required)
+            .field("title", .string, .required)
+            .field("price_fen", .int64, .required)
+            .field("quantity", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "orders_by_buyer").on("orders").column("buyer_id").column("created_at").run()
+        try await sql.create(index: "orders_by_merchant").on("orders").column("merchant_id").column("created_at").run()
+        try await sql.create(index: "orders_by_status").on("orders").column("status").column("pay_by").run()
+        try await sql.create(index: "order_lines_by_order").on("order_lines").column("order_id").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["order_lines", "orders", "checkouts", "cart_items"] { try await db.schema(table).delete() }
+    }
 }

@@ -502,7 +502,7 @@ public enum ErasureStore {
             WHERE id = \(bind: accountId)
             """
         ).run()
-        for table in ["known_devices", "recovery_codes", "security_notices"] {
+        for table in ["known_devices", "recovery_codes", "security_notices", "cart_items"] {
             try await db.delete(from: table).where("account_id", .equal, accountId).run()
         }
     }
@@ -757,5 +757,175 @@ public enum ListingStore {
         sql.appendLiteral(" OFFSET ")
         sql.appendInterpolation(bind: offset)
         return try await db.raw(sql).all(decoding: ListingRow.self)
+    }
+}
+
+public struct CartItemRow: Codable, Sendable {
+    public let listing_id: String
+    public let quantity: Int64
+    public let merchant_id: String
+    public let title: String
+    public let price_fen: Int64
+    public let status: String
+}
+
+public enum CartStore {
+    /// Sets the quantity of a listing in the account's cart.
+    public static func set(accountId: String, listingId: String, quantity: Int64, now: Int64, on db: any SQLDatabase)
+        async throws
+    {
+        try await db.raw(
+            """
+            INSERT INTO cart_items (account_id, listing_id, quantity, added_at)
+            VALUES (\(bind: accountId), \(bind: listingId), \(bind: quantity), \(bind: now))
+            ON CONFLICT (account_id, listing_id) DO UPDATE SET quantity = excluded.quantity
+            """
+        ).run()
+    }
+
+    public static func remove(accountId: String, listingId: String, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "cart_items").where("account_id", .equal, accountId)
+            .where("listing_id", .equal, listingId).run()
+    }
+
+    public static func clear(accountId: String, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "cart_items").where("account_id", .equal, accountId).run()
+    }
+
+    /// The cart with each listing's current title, price and merchant.
+    public static func items(accountId: String, on db: any SQLDatabase) async throws -> [CartItemRow] {
+        try await db.raw(
+            """
+            SELECT c.listing_id, c.quantity, l.merchant_id, l.title, l.price_fen, l.status
+            FROM cart_items c JOIN listings l ON l.id = c.listing_id
+            WHERE c.account_id = \(bind: accountId) ORDER BY c.added_at, c.listing_id
+            """
+        ).all(decoding: CartItemRow.self)
+    }
+}
+
+public struct OrderRow: Codable, Sendable {
+    public var id: String
+    public var checkout_id: String
+    public var buyer_id: String
+    public var merchant_id: String
+    public var status: String
+    public var total_fen: Int64
+    public var pay_by: Int64
+    public var created_at: Int64
+    public var updated_at: Int64
+
+    public init(
+        id: String, checkout_id: String, buyer_id: String, merchant_id: String, status: String, total_fen: Int64,
+        pay_by: Int64, now: Int64
+    ) {
+        self.id = id
+        self.checkout_id = checkout_id
+        self.buyer_id = buyer_id
+        self.merchant_id = merchant_id
+        self.status = status
+        self.total_fen = total_fen
+        self.pay_by = pay_by
+        self.created_at = now
+        self.updated_at = now
+    }
+}
+
+public struct OrderLineRow: Codable, Sendable {
+    public let order_id: String
+    public let listing_id: String
+    public let title: String
+    public let price_fen: Int64
+    public let quantity: Int64
+
+    public init(order_id: String, listing_id: String, title: String, price_fen: Int64, quantity: Int64) {
+        self.order_id = order_id
+        self.listing_id = listing_id
+        self.title = title
+        self.price_fen = price_fen
+        self.quantity = quantity
+    }
+}
+
+public enum OrderStore {
+    /// Takes `quantity` units of a published listing if that many are left; nil when they are not.
+    /// One statement, so two buyers can never both take the last unit.
+    public static func reserve(listingId: String, quantity: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE listings SET stock = stock - \(bind: quantity)
+            WHERE id = \(bind: listingId) AND status = 'published' AND stock >= \(bind: quantity)
+            RETURNING id
+            """
+        ).first() != nil
+    }
+
+    public static func release(listingId: String, quantity: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE listings SET stock = stock + \(bind: quantity) WHERE id = \(bind: listingId)"
+        ).run()
+    }
+
+    public static func insert(
+        checkoutId: String, buyerId: String, total: Int64, now: Int64, orders: [(OrderRow, [OrderLineRow])],
+        on db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO checkouts (id, buyer_id, total_fen, created_at)
+            VALUES (\(bind: checkoutId), \(bind: buyerId), \(bind: total), \(bind: now))
+            """
+        ).run()
+        for (order, lines) in orders {
+            try await db.insert(into: "orders").model(order).run()
+            for line in lines { try await db.insert(into: "order_lines").model(line).run() }
+        }
+    }
+
+    /// The order if `party` is its buyer or its merchant (authorization in the query).
+    public static func find(id: String, party: String, on db: any SQLDatabase) async throws -> OrderRow? {
+        try await db.raw(
+            """
+            SELECT * FROM orders WHERE id = \(bind: id) AND (buyer_id = \(bind: party) OR merchant_id = \(bind: party))
+            """
+        ).first(decoding: OrderRow.self)
+    }
+
+    public static func list(buyerId: String, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.select().column("*").from("orders").where("buyer_id", .equal, buyerId)
+            .orderBy("created_at", .descending).limit(200).all(decoding: OrderRow.self)
+    }
+
+    public static func list(merchantId: String, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.select().column("*").from("orders").where("merchant_id", .equal, merchantId)
+            .orderBy("created_at", .descending).limit(200).all(decoding: OrderRow.self)
+    }
+
+    public static func lines(orderIds: [String], on db: any SQLDatabase) async throws -> [OrderLineRow] {
+        guard !orderIds.isEmpty else { return [] }
+        return try await db.select().column("*").from("order_lines").where("order_id", .in, orderIds)
+            .all(decoding: OrderLineRow.self)
+    }
+
+    /// Moves the order from `from` to `to`; false when it was no longer in `from` (a concurrent change won).
+    public static func transition(id: String, from: String, to: String, now: Int64, on db: any SQLDatabase)
+        async throws -> Bool
+    {
+        try await db.raw(
+            """
+            UPDATE orders SET status = \(bind: to), updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND status = \(bind: from) RETURNING id
+            """
+        ).first() != nil
+    }
+
+    /// Unpaid orders past their deadline.
+    public static func overdueUnpaid(now: Int64, limit: Int, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.raw(
+            """
+            SELECT * FROM orders WHERE status = 'awaiting_payment' AND pay_by < \(bind: now)
+            ORDER BY pay_by LIMIT \(bind: limit)
+            """
+        ).all(decoding: OrderRow.self)
     }
 }

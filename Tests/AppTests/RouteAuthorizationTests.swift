@@ -49,6 +49,14 @@ struct RouteAuthorizationTests {
         "DELETE /api/v1/sessions/current": signedIn,
         "GET /api/v1/me": signedIn,
         "PATCH /api/v1/me": signedIn,
+        "GET /api/v1/cart": [.consumer],
+        "POST /api/v1/cart/items": [.consumer],
+        "DELETE /api/v1/cart/items/{listingId}": [.consumer],
+        "POST /api/v1/checkouts": [.consumer],
+        "GET /api/v1/orders": [.consumer],
+        "GET /api/v1/orders/{id}": signedIn,
+        "POST /api/v1/orders/{id}/cancel": [.consumer],
+        "GET /api/v1/merchant/orders": [.owner, .fulfilment],
         "GET /api/v1/products": everyone,
         "GET /api/v1/products/{id}": everyone,
         "GET /api/v1/merchant/products": [.owner, .catalog],
@@ -95,6 +103,7 @@ struct RouteAuthorizationTests {
                     let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                     let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
                         .replacingOccurrences(of: "{sequence}", with: "999999")
+                        .replacingOccurrences(of: "{listingId}", with: "no-such-listing")
                     for principal in Principal.allCases {
                         let reply = try await client.send(
                             HTTPRequest.Method(parts[0])!, path, token: tokens[principal],

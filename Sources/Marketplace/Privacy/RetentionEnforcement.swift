@@ -35,6 +35,13 @@ public enum RetentionEnforcement {
             AND id NOT IN (SELECT account_id FROM sessions) AND id NOT IN (SELECT staff_id FROM staff_training)
             """
         },
+        Rule(table: "orders") { cutoff in
+            "status IN ('completed', 'cancelled', 'refunded') AND updated_at < \(bind: cutoff)"
+        },
+        Rule(table: "order_lines") { _ in "order_id NOT IN (SELECT id FROM orders)" },
+        Rule(table: "checkouts") { cutoff in
+            "created_at < \(bind: cutoff) AND id NOT IN (SELECT checkout_id FROM orders)"
+        },
         // Withdrawn and rejected listings; orders keep their own copy of what was bought.
         Rule(table: "listings") { cutoff in
             "status IN ('withdrawn', 'rejected') AND updated_at < \(bind: cutoff)"

@@ -1,0 +1,57 @@
+import Domain
+import Foundation
+import Hummingbird
+import Marketplace
+
+/// Cart, checkout and orders (2.4.1). Bodies carry listing ids and quantities only: a price or a status sent by
+/// the client is an unknown field and refused.
+struct OrderHandlers {
+    let platform: Platform
+    let maxBodyBytes: Int
+
+    struct CartItemBody: StrictDecodable {
+        static let fields: Set<String> = ["listingId", "quantity"]
+        let listingId: String
+        let quantity: Int64
+    }
+
+    @Sendable func cart(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(["items": try await Orders.cart(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func setCartItem(_ request: Request, context: ConsumerContext) async throws -> Response {
+        let body = try await JSONBody.decode(CartItemBody.self, from: request, maxBytes: maxBodyBytes)
+        let items = try await Orders.setCartItem(
+            listingId: body.listingId, quantity: body.quantity, caller: context.caller, platform: platform)
+        return try JSONResponse.make(["items": items])
+    }
+
+    @Sendable func removeCartItem(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try await Orders.removeCartItem(
+            listingId: try context.parameters.require("listingId"), caller: context.caller, platform: platform)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func checkout(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(try await Orders.checkout(caller: context.caller, platform: platform), status: .created)
+    }
+
+    @Sendable func mine(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(["orders": try await Orders.mine(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func get(_ request: Request, context: SignedInContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Orders.get(id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    @Sendable func cancel(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Orders.cancel(
+                id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    @Sendable func merchantOrders(_ request: Request, context: MerchantContext) async throws -> Response {
+        try JSONResponse.make(["orders": try await Orders.forMerchant(caller: context.caller, platform: platform)])
+    }
+}

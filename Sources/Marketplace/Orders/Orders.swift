@@ -1,0 +1,223 @@
+public import Domain
+import Foundation
+import SQLKit
+import Storage
+
+public struct CartLineView: Sendable, Codable, Equatable {
+    public let listingId: String
+    public let merchantId: String
+    public let title: String
+    public let priceFen: Int64
+    public let quantity: Int64
+    public let available: Bool
+}
+
+public struct OrderLineView: Sendable, Codable, Equatable {
+    public let listingId: String
+    public let title: String
+    public let priceFen: Int64
+    public let quantity: Int64
+}
+
+public struct OrderView: Sendable, Codable, Equatable {
+    public let id: String
+    public let checkoutId: String
+    public let merchantId: String
+    public let status: String
+    public let totalFen: Int64
+    public let payBy: Int64
+    public let createdAt: Int64
+    public let lines: [OrderLineView]
+}
+
+public struct CheckoutView: Sendable, Codable, Equatable {
+    public let id: String
+    public let totalFen: Int64
+    public let orders: [OrderView]
+}
+
+/// The cart, checkout and orders (clause 2.4.1). Prices come from the listings only; stock is taken in the
+/// same transaction as the orders, one statement per listing, so nothing is ever oversold.
+public enum Orders {
+    // MARK: Cart
+
+    public static func setCartItem(listingId: String, quantity: Int64, caller: Caller, platform: Platform)
+        async throws -> [CartLineView]
+    {
+        try caller.require(.shop)
+        guard (1...99).contains(quantity) else { throw Problem.invalid("quantity", "The quantity is 1 to 99.") }
+        guard let listing = try await ListingStore.find(id: listingId, on: platform.db.sql),
+            listing.status == "published"
+        else { throw Problem.notFound("The product") }
+        try await CartStore.set(
+            accountId: caller.accountId, listingId: listing.id, quantity: quantity, now: platform.now,
+            on: platform.db.sql)
+        return try await cart(caller: caller, platform: platform)
+    }
+
+    public static func removeCartItem(listingId: String, caller: Caller, platform: Platform) async throws {
+        try caller.require(.shop)
+        try await CartStore.remove(accountId: caller.accountId, listingId: listingId, on: platform.db.sql)
+    }
+
+    public static func cart(caller: Caller, platform: Platform) async throws -> [CartLineView] {
+        try caller.require(.shop)
+        return try await CartStore.items(accountId: caller.accountId, on: platform.db.sql).map {
+            CartLineView(
+                listingId: $0.listing_id, merchantId: $0.merchant_id, title: $0.title, priceFen: $0.price_fen,
+                quantity: $0.quantity, available: $0.status == "published")
+        }
+    }
+
+    // MARK: Checkout
+
+    /// Turns the cart into one order per merchant under one checkout, taking the stock; all or nothing.
+    public static func checkout(caller: Caller, platform: Platform) async throws -> CheckoutView {
+        try caller.require(.shop)
+        let items = try await CartStore.items(accountId: caller.accountId, on: platform.db.sql)
+        guard !items.isEmpty else { throw Problem.conflict("The cart is empty.") }
+        let total = items.reduce(Int64(0)) { $0 + $1.price_fen * $1.quantity }
+        if total > platform.settings.verifiedBuyerThresholdFen {
+            try await RealName.requireVerified(accountId: caller.accountId, on: platform.db.sql)
+        }
+        let now = platform.now
+        let checkoutId = Identifiers.make()
+        let byMerchant = Dictionary(grouping: items, by: \.merchant_id).sorted { $0.key < $1.key }
+        let orders: [(OrderRow, [OrderLineRow])] = byMerchant.map { merchantId, items in
+            let id = Identifiers.make()
+            let order = OrderRow(
+                id: id, checkout_id: checkoutId, buyer_id: caller.accountId, merchant_id: merchantId,
+                status: OrderStatus.awaitingPayment.rawValue,
+                total_fen: items.reduce(0) { $0 + $1.price_fen * $1.quantity },
+                pay_by: now + platform.settings.paymentWindowSeconds * 1000, now: now)
+            let lines = items.map {
+                OrderLineRow(
+                    order_id: id, listing_id: $0.listing_id, title: $0.title, price_fen: $0.price_fen,
+                    quantity: $0.quantity)
+            }
+            return (order, lines)
+        }
+        try await platform.db.transaction { db in
+            for item in items {
+                guard try await OrderStore.reserve(listingId: item.listing_id, quantity: item.quantity, on: db) else {
+                    throw Problem(
+                        type: "out-of-stock", status: 409, title: "Out of stock",
+                        detail: "\"\(item.title)\" has fewer than \(item.quantity) left or is no longer sold.",
+                        field: "listingId")
+                }
+            }
+            try await OrderStore.insert(
+                checkoutId: checkoutId, buyerId: caller.accountId, total: total, now: now, orders: orders, on: db)
+            try await CartStore.clear(accountId: caller.accountId, on: db)
+            try await AuditTrail.record(
+                orders.map { order, _ in
+                    AuditEvent(
+                        "order.create", actor: caller.accountId, subject: caller.accountId,
+                        object: "order:\(order.id)",
+                        details: ["merchant": order.merchant_id, "totalFen": String(order.total_fen)])
+                }, platform: platform, on: db)
+        }
+        return CheckoutView(id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1) })
+    }
+
+    // MARK: Orders
+
+    public static func mine(caller: Caller, platform: Platform) async throws -> [OrderView] {
+        try caller.require(.shop)
+        return try await withLines(try await OrderStore.list(buyerId: caller.accountId, on: platform.db.sql), platform)
+    }
+
+    public static func forMerchant(caller: Caller, platform: Platform) async throws -> [OrderView] {
+        try caller.require(.fulfilOrders)
+        guard let merchantId = caller.merchantId else { throw Problem.forbidden("This is for merchants.") }
+        return try await withLines(try await OrderStore.list(merchantId: merchantId, on: platform.db.sql), platform)
+    }
+
+    /// The order, for its buyer or its merchant; anyone else gets 404.
+    public static func get(id: String, caller: Caller, platform: Platform) async throws -> OrderView {
+        let party = caller.kind == .merchant ? (caller.merchantId ?? caller.accountId) : caller.accountId
+        guard let order = try await OrderStore.find(id: id, party: party, on: platform.db.sql) else {
+            throw Problem.notFound("The order")
+        }
+        return try await withLines([order], platform)[0]
+    }
+
+    /// The buyer cancels an unpaid order; its stock goes back.
+    public static func cancel(id: String, caller: Caller, platform: Platform) async throws -> OrderView {
+        try caller.require(.shop)
+        guard let order = try await OrderStore.find(id: id, party: caller.accountId, on: platform.db.sql),
+            order.buyer_id == caller.accountId
+        else { throw Problem.notFound("The order") }
+        try await move(order, .cancel, by: .buyer, actorId: caller.accountId, platform: platform)
+        return try await get(id: id, caller: caller, platform: platform)
+    }
+
+    /// Cancels unpaid orders past their payment window (the background timer calls this); returns how many.
+    @discardableResult
+    public static func cancelOverdue(platform: Platform) async throws -> Int {
+        var cancelled = 0
+        for order in try await OrderStore.overdueUnpaid(now: platform.now, limit: 200, on: platform.db.sql) {
+            do {
+                try await move(order, .cancel, by: .system, actorId: nil, platform: platform)
+                cancelled += 1
+            } catch let problem as Problem where problem.statusCode == 409 {
+                continue  // paid or cancelled meanwhile
+            }
+        }
+        return cancelled
+    }
+
+    /// Applies one state-machine transition, with its side effects and audit event, in one transaction.
+    static func move(
+        _ order: OrderRow, _ action: OrderAction, by actor: OrderActor, actorId: String?, platform: Platform
+    )
+        async throws
+    {
+        let from = OrderStatus(rawValue: order.status) ?? .onHold
+        let to: OrderStatus
+        do {
+            to = try OrderStateMachine.next(from: from, action: action, by: actor)
+        } catch {
+            switch error {
+            case .illegal:
+                throw Problem(type: "illegal-transition", status: 409, title: "Not now", detail: error.message)
+            case .notAllowed: throw Problem.forbidden(error.message)
+            }
+        }
+        try await platform.db.transaction { db in
+            guard
+                try await OrderStore.transition(
+                    id: order.id, from: from.rawValue, to: to.rawValue, now: platform.now, on: db)
+            else {
+                throw Problem(
+                    type: "illegal-transition", status: 409, title: "Not now",
+                    detail: "The order changed meanwhile; reload it.")
+            }
+            if to == .cancelled, from == .awaitingPayment {
+                for line in try await OrderStore.lines(orderIds: [order.id], on: db) {
+                    try await OrderStore.release(listingId: line.listing_id, quantity: line.quantity, on: db)
+                }
+            }
+            try await AuditTrail.record(
+                AuditEvent(
+                    "order.\(action.rawValue)", actor: actorId, subject: order.buyer_id, object: "order:\(order.id)",
+                    details: ["from": from.rawValue, "to": to.rawValue, "by": actor.rawValue]),
+                platform: platform, on: db)
+        }
+    }
+
+    private static func withLines(_ orders: [OrderRow], _ platform: Platform) async throws -> [OrderView] {
+        let lines = Dictionary(
+            grouping: try await OrderStore.lines(orderIds: orders.map(\.id), on: platform.db.sql), by: \.order_id)
+        return orders.map { view($0, lines: lines[$0.id] ?? []) }
+    }
+
+    private static func view(_ order: OrderRow, lines: [OrderLineRow]) -> OrderView {
+        OrderView(
+            id: order.id, checkoutId: order.checkout_id, merchantId: order.merchant_id, status: order.status,
+            totalFen: order.total_fen, payBy: order.pay_by, createdAt: order.created_at,
+            lines: lines.map {
+                OrderLineView(listingId: $0.listing_id, title: $0.title, priceFen: $0.price_fen, quantity: $0.quantity)
+            })
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Marketplace
+import Storage
+import Testing
+
+/// Clause 2.4.1: cart, checkout and orders; server prices, atomic stock, the state machine, timers.
+@Suite("Orders: cart, checkout, stock, cancellation")
+struct OrderTests {
+    /// A verified merchant with a published listing; returns the listing id.
+    static func merchantListing(
+        _ client: Client, _ env: TestPlatform, login: String, title: String, price: Int, stock: Int
+    ) async throws -> String {
+        let owner = try await client.newSession(kind: "merchant", login: login)
+        _ = try await client.enrolTwoFactor(token: owner)
+        let merchantId = try #require(
+            try await client.send(.get, "/api/v1/me", token: owner).json["merchantId"] as? String)
+        try await IdentityVerificationStore.save(
+            IdentityVerificationRow(
+                account_id: merchantId, subject_kind: "merchant", status: "verified", submitted_at: 0),
+            on: env.platform.db.sql)
+        let created = try await client.send(
+            .post, "/api/v1/merchant/products", token: owner,
+            json: Client.jsonString([
+                "title": title, "description": "好物。", "imageRefs": [], "priceFen": price, "stock": stock,
+                "category": "home",
+            ]))
+        return try #require(created.json["id"] as? String, "\(created.body)")
+    }
+
+    static func add(_ client: Client, _ token: String, _ listingId: String, _ quantity: Int) async throws
+        -> Client.Reply
+    {
+        try await client.send(
+            .post, "/api/v1/cart/items", token: token,
+            json: Client.jsonString(["listingId": listingId, "quantity": quantity]))
+    }
+
+    static func stock(_ env: TestPlatform, _ listingId: String) async throws -> Int64? {
+        try await ListingStore.find(id: listingId, on: env.platform.db.sql)?.stock
+    }
+
+    @Test("2.4.1: a cart across merchants checks out into one order each, at server prices, and cancels cleanly")
+    func checkoutAndCancel() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup
+                let tea = try await Self.merchantListing(
+                    client, env, login: "tea@orders.example", title: "龙井", price: 16800, stock: 5)
+                let cup = try await Self.merchantListing(
+                    client, env, login: "cup@orders.example", title: "茶杯", price: 3900, stock: 5)
+                let buyer = try await client.newSession(login: "13800138600")
+                // check: the client cannot set a price
+                let priced = try await client.send(
+                    .post, "/api/v1/cart/items", token: buyer,
+                    json: Client.jsonString(["listingId": tea, "quantity": 1, "priceFen": 1]))
+                #expect(priced.status == 400 || priced.status == 422)
+                // act
+                #expect(try await Self.add(client, buyer, tea, 2).status == 200)
+                #expect(try await Self.add(client, buyer, cup, 1).status == 200)
+                let checkout = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                // check: two orders, totals from the listings, stock taken, cart empty
+                #expect(checkout.status == 201, "\(checkout.body)")
+                #expect(checkout.json["totalFen"] as? Int == 2 * 16800 + 3900)
+                let orders = try #require(checkout.json["orders"] as? [[String: Any]])
+                #expect(orders.count == 2)
+                #expect(Set(orders.compactMap { $0["status"] as? String }) == ["awaiting_payment"])
+                #expect(try await Self.stock(env, tea) == 3)
+                #expect(try await Self.stock(env, cup) == 4)
+                let cart = try await client.send(.get, "/api/v1/cart", token: buyer)
+                #expect((cart.json["items"] as? [Any])?.isEmpty == true)
+                // check: strangers see nothing; the merchant sees its own order
+                let teaOrder = try #require(
+                    orders.first { ($0["lines"] as? [[String: Any]])?.first?["listingId"] as? String == tea })
+                let orderId = try #require(teaOrder["id"] as? String)
+                let stranger = try await client.newSession(login: "13800138601")
+                #expect(try await client.send(.get, "/api/v1/orders/\(orderId)", token: stranger).status == 404)
+                #expect(try await client.send(.post, "/api/v1/orders/\(orderId)/cancel", token: stranger).status == 404)
+                // act: the buyer cancels; the stock returns; a second cancel names the state
+                let cancelled = try await client.send(.post, "/api/v1/orders/\(orderId)/cancel", token: buyer)
+                #expect(cancelled.json["status"] as? String == "cancelled")
+                #expect(try await Self.stock(env, tea) == 5)
+                let again = try await client.send(.post, "/api/v1/orders/\(orderId)/cancel", token: buyer)
+                #expect(again.status == 409)
+                #expect(again.body.contains("cancelled"))
+                #expect(try await env.auditCount("order.create") == 2)
+                #expect(try await env.auditCount("order.cancel") == 1)
+                // act: the other order passes its payment window and the timer cancels it
+                env.clock.advance(seconds: 16 * 60)
+                #expect(try await Orders.cancelOverdue(platform: env.platform) == 1)
+                #expect(try await Self.stock(env, cup) == 5)
+            }
+        }
+    }
+
+    @Test("2.4.1: with 10 in stock and 100 concurrent buyers, exactly 10 orders succeed", arguments: Backend.available)
+    func noOversell(backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            try await env.withClient { client in
+                // setup: 100 buyers, each with one unit in the cart
+                let listing = try await Self.merchantListing(
+                    client, env, login: "scarce@orders.example", title: "限量茶饼", price: 9900, stock: 10)
+                var buyers: [String] = []
+                for n in 0..<100 {
+                    let token = try await client.newSession(login: "1370000\(String(format: "%04d", n))")
+                    #expect(try await Self.add(client, token, listing, 1).status == 200)
+                    buyers.append(token)
+                }
+                // act: all check out at once
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for token in buyers {
+                        group.addTask { try await client.send(.post, "/api/v1/checkouts", token: token).status }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                // check
+                #expect(statuses.filter { $0 == 201 }.count == 10)
+                #expect(statuses.filter { $0 == 409 }.count == 90)
+                #expect(try await Self.stock(env, listing) == 0)
+                #expect(try await env.count("orders") == 10)
+            }
+        }
+    }
+
+    @Test("2.3.4: a checkout above the configured total needs a real-name verified consumer")
+    func largeOrdersNeedVerification() async throws {
+        let config = TestPlatform.config { $0.security.verifiedBuyerThresholdFen = 10_000 }
+        try await TestPlatform.with(.sqlite, config: config) { env in
+            try await env.withClient { client in
+                let listing = try await Self.merchantListing(
+                    client, env, login: "big@orders.example", title: "紫砂壶", price: 20_000, stock: 3)
+                let buyer = try await client.newSession(login: "13800138610")
+                _ = try await Self.add(client, buyer, listing, 1)
+                let refused = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                #expect(refused.status == 403 && refused.problemType == "verification-required")
+                #expect(try await Self.stock(env, listing) == 3)
+            }
+        }
+    }
+}
