@@ -111,10 +111,17 @@ enum JSONBody {
 /// JSON responses from transfer types (never from database rows).
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        raw(try encode(value), status: status)
+    }
+
+    static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let data = try encoder.encode(value)
-        return Response(
+        return try encoder.encode(value)
+    }
+
+    static func raw(_ data: Data, status: HTTPResponse.Status) -> Response {
+        Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -749,6 +749,21 @@ public enum DataCatalog {
                 Column("quantity", .transaction, .general, "How many units."),
             ]),
         Table(
+            "idempotency_keys",
+            summary: "The first response to each request that creates orders or moves money, by the client's "
+                + "Idempotency-Key, so a retried request has one effect.",
+            retention: .days(2), legalBasis: Basis.orders,
+            [
+                Column("account_id", .personal, .general, form: .identifier, "Who sent the request."),
+                Column("idempotency_key", .operational, .general, "The client's key for the request."),
+                Column("fingerprint", .operational, .general, form: .hash, "SHA-256 of method, path and body."),
+                Column("status_code", .operational, .general, "The stored response's status; empty while in flight."),
+                Column(
+                    "response_body", .transaction, .general,
+                    "The stored response (order ids, totals, states; no personal fields)."),
+                Column("created_at", .operational, .general, "When the request first arrived."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

@@ -10,7 +10,7 @@ enum Schema {
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
-        CreateListings(), CreateOrders(),
+        CreateListings(), CreateOrders(), CreateIdempotencyKeys(),
     ]
 }
 
@@ -382,4 +382,20 @@ struct CreateOrders: AsyncMigration {
     func revert(on db: any Database) async throws {
         for table in ["order_lines", "orders", "checkouts", "cart_items"] { try await db.schema(table).delete() }
     }
+}
+
+/// Responses to requests that create orders or move money, by the client's `Idempotency-Key`.
+struct CreateIdempotencyKeys: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("idempotency_keys")
+            .field("account_id", .string, .required)
+            .field("idempotency_key", .string, .required)
+            .field("fingerprint", .string, .required)
+            .field("status_code", .int64)
+            .field("response_body", .data)
+            .field("created_at", .int64, .required)
+            .unique(on: "account_id", "idempotency_key")
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("idempotency_keys").delete() }
 }

@@ -929,3 +929,49 @@ public enum OrderStore {
         ).all(decoding: OrderRow.self)
     }
 }
+
+public struct IdempotencyRow: Codable, Sendable {
+    public let fingerprint: String
+    public let status_code: Int64?
+    public let response_body: Data?
+}
+
+public enum IdempotencyStore {
+    /// Claims the key for a new request; false when the account already used it.
+    public static func claim(accountId: String, key: String, fingerprint: String, now: Int64, on db: any SQLDatabase)
+        async throws -> Bool
+    {
+        try await db.raw(
+            """
+            INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, created_at)
+            VALUES (\(bind: accountId), \(bind: key), \(bind: fingerprint), \(bind: now))
+            ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING idempotency_key
+            """
+        ).first() != nil
+    }
+
+    public static func find(accountId: String, key: String, on db: any SQLDatabase) async throws -> IdempotencyRow? {
+        try await db.raw(
+            """
+            SELECT fingerprint, status_code, response_body FROM idempotency_keys
+            WHERE account_id = \(bind: accountId) AND idempotency_key = \(bind: key)
+            """
+        ).first(decoding: IdempotencyRow.self)
+    }
+
+    public static func complete(
+        accountId: String, key: String, status: Int, body: Data, on db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            UPDATE idempotency_keys SET status_code = \(bind: Int64(status)), response_body = \(bind: body)
+            WHERE account_id = \(bind: accountId) AND idempotency_key = \(bind: key)
+            """
+        ).run()
+    }
+
+    public static func release(accountId: String, key: String, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "idempotency_keys").where("account_id", .equal, accountId)
+            .where("idempotency_key", .equal, key).run()
+    }
+}

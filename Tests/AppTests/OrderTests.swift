@@ -1,4 +1,6 @@
+import Domain
 import Foundation
+import HTTPTypes
 import Marketplace
 import Storage
 import Testing
@@ -35,6 +37,12 @@ struct OrderTests {
             json: Client.jsonString(["listingId": listingId, "quantity": quantity]))
     }
 
+    static func checkout(_ client: Client, _ token: String, key: String = UUID().uuidString, body: String? = nil)
+        async throws -> Client.Reply
+    {
+        try await client.send(.post, "/api/v1/checkouts", token: token, json: body, headers: ["Idempotency-Key": key])
+    }
+
     static func stock(_ env: TestPlatform, _ listingId: String) async throws -> Int64? {
         try await ListingStore.find(id: listingId, on: env.platform.db.sql)?.stock
     }
@@ -57,7 +65,7 @@ struct OrderTests {
                 // act
                 #expect(try await Self.add(client, buyer, tea, 2).status == 200)
                 #expect(try await Self.add(client, buyer, cup, 1).status == 200)
-                let checkout = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                let checkout = try await Self.checkout(client, buyer)
                 // check: two orders, totals from the listings, stock taken, cart empty
                 #expect(checkout.status == 201, "\(checkout.body)")
                 #expect(checkout.json["totalFen"] as? Int == 2 * 16800 + 3900)
@@ -108,7 +116,7 @@ struct OrderTests {
                 // act: all check out at once
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for token in buyers {
-                        group.addTask { try await client.send(.post, "/api/v1/checkouts", token: token).status }
+                        group.addTask { try await Self.checkout(client, token).status }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
@@ -130,10 +138,60 @@ struct OrderTests {
                     client, env, login: "big@orders.example", title: "紫砂壶", price: 20_000, stock: 3)
                 let buyer = try await client.newSession(login: "13800138610")
                 _ = try await Self.add(client, buyer, listing, 1)
-                let refused = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                let refused = try await Self.checkout(client, buyer)
                 #expect(refused.status == 403 && refused.problemType == "verification-required")
                 #expect(try await Self.stock(env, listing) == 3)
             }
+        }
+    }
+
+    @Test("2.4.1: a retried checkout with the same Idempotency-Key orders once and replays the first response")
+    func idempotentCheckout() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                let listing = try await Self.merchantListing(
+                    client, env, login: "idem@orders.example", title: "白茶", price: 5000, stock: 9)
+                let buyer = try await client.newSession(login: "13800138620")
+                _ = try await Self.add(client, buyer, listing, 1)
+                // check: no key, no checkout
+                let keyless = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                #expect(keyless.status == 400 && keyless.problemType == "idempotency-key-required")
+                // act: the same key twice
+                let first = try await Self.checkout(client, buyer, key: "k-1")
+                let second = try await Self.checkout(client, buyer, key: "k-1")
+                // check: one order, the same response, marked as a replay
+                #expect(first.status == 201)
+                #expect(second.status == 201 && second.body == first.body)
+                #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+                #expect(try await env.count("orders") == 1)
+                // check: the same key with another body is refused
+                let other = try await Self.checkout(client, buyer, key: "k-1", body: #"{"note":"again"}"#)
+                #expect(other.status == 422)
+            }
+        }
+    }
+
+    @Test("2.4.1: a duplicate arriving while the first request runs gets 409")
+    func concurrentDuplicate() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            let (release, go) = AsyncStream<Void>.makeStream()
+            async let first = Idempotency.run(
+                key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
+            ) {
+                signal.yield()
+                for await _ in release { break }
+                return (201, Data("{}".utf8))
+            }
+            for await _ in started { break }
+            await #expect(throws: Problem.conflict("A request with this Idempotency-Key is still running.")) {
+                _ = try await Idempotency.run(
+                    key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
+                ) { (201, Data()) }
+            }
+            go.yield()
+            let firstResult = try await first
+            #expect(firstResult.status == 201)
         }
     }
 }

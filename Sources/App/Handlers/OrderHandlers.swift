@@ -1,7 +1,10 @@
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Marketplace
+import NIOCore
+import NIOFoundationCompat
 
 /// Cart, checkout and orders (2.4.1). Bodies carry listing ids and quantities only: a price or a status sent by
 /// the client is an unknown field and refused.
@@ -32,8 +35,19 @@ struct OrderHandlers {
         return Response(status: .noContent)
     }
 
+    /// Needs an `Idempotency-Key`: a retried checkout replays the first response instead of ordering twice.
     @Sendable func checkout(_ request: Request, context: ConsumerContext) async throws -> Response {
-        try JSONResponse.make(try await Orders.checkout(caller: context.caller, platform: platform), status: .created)
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let stored = try await Idempotency.run(
+            key: request.headers[HTTPField.Name("Idempotency-Key")!], accountId: context.caller.accountId,
+            request: "POST /api/v1/checkouts", body: Data(buffer: body), platform: platform
+        ) {
+            let checkout = try await Orders.checkout(caller: context.caller, platform: platform)
+            return (201, try JSONResponse.encode(checkout))
+        }
+        var response = JSONResponse.raw(stored.body, status: HTTPResponse.Status(code: stored.status))
+        if stored.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return response
     }
 
     @Sendable func mine(_ request: Request, context: ConsumerContext) async throws -> Response {

@@ -35,6 +35,7 @@ public enum RetentionEnforcement {
             AND id NOT IN (SELECT account_id FROM sessions) AND id NOT IN (SELECT staff_id FROM staff_training)
             """
         },
+        Rule(table: "idempotency_keys") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "orders") { cutoff in
             "status IN ('completed', 'cancelled', 'refunded') AND updated_at < \(bind: cutoff)"
         },
