@@ -147,8 +147,8 @@ public func buildApplication(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "covenant"),
         services: [
-            AuditIntegratorService(platform: platform), RetentionService(platform: platform),
-            OrderTimerService(platform: platform),
+            PeriodicService.auditIntegration(platform), PeriodicService.retention(platform),
+            PeriodicService.orderTimers(platform),
         ],
         onServerRunning: { _ in await onRunning() }, logger: logger)
 }

@@ -126,3 +126,10 @@ enum JSONResponse {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
+
+/// A reviewer's decision on something held for a person (a listing, a verification), with the reason given.
+struct ReviewDecisionBody: StrictDecodable {
+    static let fields: Set<String> = ["approve", "reason"]
+    let approve: Bool
+    let reason: String
+}

@@ -25,16 +25,10 @@ struct AuditCommand: AsyncParsableCommand {
                 else { throw CLIFailure("\(checkpoint) is not a tree head saved by `covenant audit checkpoint`.") }
                 saved = head
             }
-            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
-            let verdict: AuditVerdict
-            do {
+            let verdict = try await Runtime.withPlatform(config: try common.config()) { platform in
                 try await AuditIntegration.integrate(platform: platform)
-                verdict = try await AuditVerification.verifyStored(platform: platform, checkpoint: saved)
-            } catch {
-                await platform.db.shutdown()
-                throw error
+                return try await AuditVerification.verifyStored(platform: platform, checkpoint: saved)
             }
-            await platform.db.shutdown()
             say(verdict.description)
             if case .broken = verdict { throw ExitCode(2) }
         }
@@ -46,18 +40,13 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
-            do {
+            let head = try await Runtime.withPlatform(config: try common.config()) { platform in
                 try await AuditIntegration.integrate(platform: platform)
-                let head = try await AuditQueries.latestHead(platform: platform)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                say(String(decoding: try encoder.encode(head), as: UTF8.self))
-            } catch {
-                await platform.db.shutdown()
-                throw error
+                return try await AuditQueries.latestHead(platform: platform)
             }
-            await platform.db.shutdown()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            say(String(decoding: try encoder.encode(head), as: UTF8.self))
         }
     }
 }

@@ -40,17 +40,12 @@ struct Keys: AsyncParsableCommand {
             material.rotateMaster(nowMillis: SystemClock().nowMillis)
             try KeyFile.write(material, path: config.keyFilePath)
             let version = material.masterKeys.map(\.version).max() ?? 0
-            let platform = try await Runtime.open(config: config, logger: Runtime.quietLogger())
-            do {
+            try await Runtime.withPlatform(config: config) { platform in
                 try await AuditTrail.recordAlone(
                     AuditEvent(
                         "keys.rotate", actor: nil, object: "keyring", details: ["masterVersion": String(version)]),
                     platform: platform)
-            } catch {
-                await platform.db.shutdown()
-                throw error
             }
-            await platform.db.shutdown()
             say("Master key is now version \(version). New data keys are wrapped with it.")
         }
     }
@@ -63,19 +58,14 @@ extension Keys {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
-            do {
+            try await Runtime.withPlatform(config: try common.config()) { platform in
                 let count = try await KeyMaintenance.rewrap(platform: platform) { done, total in
                     say("re-wrapped \(done) of \(total) data keys")
                 }
                 say(
                     "Done: \(count) data keys now wrapped with master key version \(platform.keys.currentMasterVersion)."
                 )
-            } catch {
-                await platform.db.shutdown()
-                throw error
             }
-            await platform.db.shutdown()
         }
     }
 }
@@ -106,18 +96,13 @@ extension Keys {
             material.rotateBlindIndex(nowMillis: SystemClock().nowMillis)
             try KeyFile.write(material, path: config.keyFilePath)
             let version = material.blindIndexKeys.map(\.version).max() ?? 0
-            let platform = try await Runtime.open(config: config, logger: Runtime.quietLogger())
-            do {
+            try await Runtime.withPlatform(config: config) { platform in
                 try await AuditTrail.recordAlone(
                     AuditEvent(
                         "keys.rotate", actor: nil, object: "keyring",
                         details: ["blindIndexVersion": String(version)]),
                     platform: platform)
-            } catch {
-                await platform.db.shutdown()
-                throw error
             }
-            await platform.db.shutdown()
             say(
                 "Blind-index key is now version \(version). Restart the platform, then run `covenant keys reindex`; "
                     + "sign-in works throughout. Failure counts towards lockouts start afresh.")
@@ -130,19 +115,14 @@ extension Keys {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
-            do {
+            try await Runtime.withPlatform(config: try common.config()) { platform in
                 let count = try await KeyMaintenance.reindex(platform: platform) { done, total in
                     say("reindexed \(done) of \(total) logins")
                 }
                 say(
                     "Done: \(count) logins indexed under blind-index key version \(platform.keys.currentBlindIndexVersion)."
                 )
-            } catch {
-                await platform.db.shutdown()
-                throw error
             }
-            await platform.db.shutdown()
         }
     }
 }

@@ -37,15 +37,9 @@ struct PrivacyCommand: ParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let platform = try await Runtime.open(config: try common.config(), logger: Runtime.quietLogger())
-            let removed: [String: Int]
-            do {
-                removed = try await RetentionEnforcement.run(platform: platform)
-            } catch {
-                await platform.db.shutdown()
-                throw error
+            let removed = try await Runtime.withPlatform(config: try common.config()) { platform in
+                try await RetentionEnforcement.run(platform: platform)
             }
-            await platform.db.shutdown()
             if removed.isEmpty { say("retention: nothing has outlived its period") }
             for (table, count) in removed.sorted(by: { $0.key < $1.key }) {
                 say("retention: removed \(count) row\(count == 1 ? "" : "s") from \(table)")

@@ -23,6 +23,21 @@ enum Runtime {
         return logger
     }
 
+    /// Runs `body` with the platform open, and closes the database afterwards whether `body` succeeds or not.
+    static func withPlatform<T>(
+        config: AppConfig, logger: Logger = quietLogger(), _ body: (Platform) async throws -> T
+    ) async throws -> T {
+        let platform = try await open(config: config, logger: logger)
+        do {
+            let result = try await body(platform)
+            await platform.db.shutdown()
+            return result
+        } catch {
+            await platform.db.shutdown()
+            throw error
+        }
+    }
+
     /// Prepares everything `serve` and the other commands need, refusing unsafe production set-ups.
     static func open(config: AppConfig, logger: Logger, demo: Bool = false) async throws -> Platform {
         try FileManager.default.createDirectory(

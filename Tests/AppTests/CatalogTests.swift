@@ -40,8 +40,8 @@ struct CatalogTests {
                     json: Self.listing("玻璃杯", "详询 13800138000"))
                 // check: outcomes and reasons
                 #expect(clean.status == 201 && clean.json["status"] as? String == "published", "\(clean.body)")
-                #expect(claim.json["status"] as? String == "review")
-                #expect(contact.json["status"] as? String == "rejected")
+                #expect(claim.json["status"] as? String == "review", "\(claim.body)")
+                #expect(contact.json["status"] as? String == "rejected", "\(contact.status) \(contact.body)")
                 #expect((contact.json["reasons"] as? [String])?.isEmpty == false)
                 let badPrice = try await client.send(
                     .post, "/api/v1/merchant/products", token: owner, json: Self.listing("杯子", price: 0))

@@ -24,12 +24,6 @@ struct CatalogHandlers {
         }
     }
 
-    struct DecisionBody: StrictDecodable {
-        static let fields: Set<String> = ["approve", "reason"]
-        let approve: Bool
-        let reason: String
-    }
-
     @Sendable func browse(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let products = try await Listings.browse(
@@ -71,7 +65,7 @@ struct CatalogHandlers {
 
     @Sendable func decide(_ request: Request, context: StaffContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(DecisionBody.self, from: request, maxBytes: maxBodyBytes)
+        let body = try await JSONBody.decode(ReviewDecisionBody.self, from: request, maxBytes: maxBodyBytes)
         return try JSONResponse.make(
             try await Listings.review(
                 id: id, approve: body.approve, reason: body.reason, caller: context.caller, platform: platform))

@@ -27,12 +27,6 @@ struct VerificationHandlers {
         let representativeId: String
     }
 
-    struct DecisionBody: StrictDecodable {
-        static let fields: Set<String> = ["approve", "reason"]
-        let approve: Bool
-        let reason: String
-    }
-
     @Sendable func status(_ request: Request, context: SignedInContext) async throws -> Response {
         try JSONResponse.make(try await RealName.status(caller: context.caller, platform: platform))
     }
@@ -69,7 +63,7 @@ struct VerificationHandlers {
 
     @Sendable func decide(_ request: Request, context: StaffContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(DecisionBody.self, from: request, maxBytes: maxBodyBytes)
+        let body = try await JSONBody.decode(ReviewDecisionBody.self, from: request, maxBytes: maxBodyBytes)
         return try JSONResponse.make(
             try await RealName.review(
                 accountId: id, approve: body.approve, reason: body.reason, caller: context.caller, platform: platform))

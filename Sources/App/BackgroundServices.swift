@@ -1,0 +1,65 @@
+import AsyncAlgorithms
+public import Logging
+public import Marketplace
+public import ServiceLifecycle
+
+/// Work repeated on a timer inside `covenant serve`: once at start, every `interval`, and once more on graceful
+/// shutdown, so nothing due is left behind. A failed round is logged (error type only) and retried next time.
+public struct PeriodicService: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    public init(name: String, interval: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.interval = interval
+        self.logger = logger
+        self.work = work
+    }
+
+    public func run() async throws {
+        await round()
+        for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
+            await round()
+        }
+        await round()
+    }
+
+    private func round() async {
+        do {
+            try await work()
+        } catch {
+            logger.error("\(name) failed", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+}
+
+extension PeriodicService {
+    /// Integrates audit events into the Merkle tree and signs a new tree head (2.2).
+    public static func auditIntegration(_ platform: Platform, every interval: Duration = .milliseconds(250)) -> Self {
+        PeriodicService(name: "audit integration", interval: interval, logger: platform.logger) {
+            while try await AuditIntegration.integrate(platform: platform) > 0 {}
+        }
+    }
+
+    /// Enforces the data catalog's retention periods and logs what was removed (table and count only).
+    public static func retention(_ platform: Platform, every interval: Duration = .seconds(3600)) -> Self {
+        PeriodicService(name: "retention enforcement", interval: interval, logger: platform.logger) {
+            let removed = try await RetentionEnforcement.run(platform: platform)
+            if !removed.isEmpty {
+                platform.logger.notice(
+                    "retention enforced", metadata: ["removed": "\(removed.sorted { $0.key < $1.key })"])
+            }
+        }
+    }
+
+    /// Cancels unpaid orders whose payment window has passed; the deadlines live in the database, so they
+    /// survive restarts.
+    public static func orderTimers(_ platform: Platform, every interval: Duration = .seconds(15)) -> Self {
+        PeriodicService(name: "order timers", interval: interval, logger: platform.logger) {
+            let cancelled = try await Orders.cancelOverdue(platform: platform)
+            if cancelled > 0 { platform.logger.info("unpaid orders cancelled", metadata: ["count": "\(cancelled)"]) }
+        }
+    }
+}
