@@ -8,7 +8,7 @@ import Testing
 struct CatalogTests {
     static func listing(_ title: String, _ description: String = "手工制作，品质可靠。", price: Int = 1990) -> String {
         Client.jsonString([
-            "title": title, "description": description, "imageRefs": ["img/\(abs(title.hashValue))"],
+            "title": title, "description": description, "imageRefs": ["img/listing-\(title.count).jpg"],
             "priceFen": price, "stock": 5, "category": "home",
         ])
     }
