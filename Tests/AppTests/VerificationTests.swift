@@ -72,6 +72,8 @@ struct VerificationTests {
                 let started = try await client.send(.post, "/api/v1/me/verification", token: token, json: body)
                 #expect(started.status == 202, "\(started.body)")
                 #expect(started.json["status"] as? String == "pending")
+                let flood = try await client.send(.post, "/api/v1/me/verification", token: token, json: body)
+                #expect(flood.status == 429, "one code a minute")
                 let wrong = try await client.send(
                     .post, "/api/v1/me/verification/code", token: token, json: #"{"code":"000000x"}"#)
                 #expect(wrong.status == 422)
@@ -104,6 +106,13 @@ struct VerificationTests {
                     .post, "/api/v1/me/verification/code", token: third, json: #"{"code":"\#(thirdCode)"}"#)
                 #expect(rejected.json["status"] as? String == "rejected")
                 #expect((rejected.json["reason"] as? String)?.isEmpty == false)
+                // check: a new mobile number takes the verification back to unverified
+                let moved = try await client.send(
+                    .patch, "/api/v1/me", token: token,
+                    json: #"{"login":"13800138599","currentPassword":"correct horse battery 42"}"#)
+                #expect(moved.status == 200)
+                let after = try await client.send(.get, "/api/v1/me/verification", token: token)
+                #expect(after.json["status"] as? String == "unverified")
             }
         }
     }

@@ -64,6 +64,7 @@ public enum Corrections {
                 let kind = if case .phone = login { "phone" } else { "email" }
                 try await AccountStore.setLogin(
                     kind: kind, index: newIndex, cipher: cipher, id: account.id, now: now, on: db)
+                try await RealName.numberChanged(accountId: account.id, platform: platform, on: db)
                 fields.append("login")
             }
             try await AuditTrail.record(

@@ -51,6 +51,12 @@ public enum RealName {
             throw Problem.invalid(
                 "login", "Real-name verification needs a mobile number as the login: correct it first.")
         }
+        // One code a minute at most: the number is not flooded, and codes cannot be farmed.
+        if let previous = try await IdentityVerificationStore.find(accountId: account.id, on: db),
+            previous.status == "pending", platform.now - previous.submitted_at < 60_000
+        {
+            throw Problem.throttled(retryAfter: Int((60_000 - (platform.now - previous.submitted_at)) / 1000) + 1)
+        }
         let idIndex = try platform.keys.blindIndex(residentId.value, purpose: "identity.resident_id")
         if try await IdentityVerificationStore.verifiedElsewhere(idIndex: idIndex, except: account.id, on: db) {
             throw Problem.conflict("This ID number already verifies another account.")
@@ -192,6 +198,18 @@ public enum RealName {
         return try await IdentityVerificationStore.awaitingReview(on: platform.db.sql).map {
             view($0, accountId: $0.account_id, kind: $0.subject_kind)
         }
+    }
+
+    /// The mobile number proven by code changed: a consumer's verification goes back to unverified.
+    static func numberChanged(accountId: String, platform: Platform, on db: any SQLDatabase) async throws {
+        guard var row = try await IdentityVerificationStore.find(accountId: accountId, on: db),
+            row.subject_kind == "consumer", row.status != "unverified"
+        else { return }
+        row.status = "unverified"
+        row.reason = "The mobile number changed; verify again."
+        row.code_mac = nil
+        row.code_expires_at = nil
+        try await IdentityVerificationStore.save(row, on: db)
     }
 
     /// Refuses what needs a verified account (selling, withdrawals, large orders).
