@@ -107,6 +107,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
     merchant.post("verification", use: requiring(.verifyMerchant, verification.startMerchant))
     merchant.get("orders", use: requiring(.fulfilOrders, orders.merchantOrders))
+    merchant.post("orders/:id/waybill", use: requiring(.fulfilOrders, orders.waybill))
     merchant.get("products", use: requiring(.manageListings, catalog.mine))
     merchant.post("products", use: requiring(.manageListings, catalog.create))
     merchant.put("products/:id", use: requiring(.manageListings, catalog.update))

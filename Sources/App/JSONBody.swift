@@ -19,11 +19,17 @@ enum JSONBody {
     static let maxStringLength = 10_000
 
     static func decode<T: StrictDecodable>(_ type: T.Type, from request: Request, maxBytes: Int) async throws -> T {
-        guard let contentType = request.headers[.contentType]?.lowercased(),
-            contentType.hasPrefix("application/json")
-        else { throw Problem.unsupportedMediaType }
+        guard isJSON(request) else { throw Problem.unsupportedMediaType }
         let buffer = try await request.body.collect(upTo: maxBytes)
-        let data = Data(buffer.readableBytesView)
+        return try decode(type, data: Data(buffer.readableBytesView))
+    }
+
+    static func isJSON(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+    }
+
+    /// Decodes a body already read (when the raw bytes are needed too, as for idempotency).
+    static func decode<T: StrictDecodable>(_ type: T.Type, data: Data) throws -> T {
         try checkDepth(data)
         let object: Any
         do {

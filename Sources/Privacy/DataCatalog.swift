@@ -736,6 +736,21 @@ public enum DataCatalog {
                 Column("pay_by", .transaction, .general, "When it is cancelled if still unpaid (15 minutes)."),
                 Column("created_at", .transaction, .general, "When it was placed."),
                 Column("updated_at", .transaction, .general, "When its state last changed."),
+                Column(
+                    "recipient_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "Recipient name, mobile number and address, under the buyer's key; merchants see them masked "
+                        + "except through a time-limited waybill (clause 2.3.2)."),
+            ]),
+        Table(
+            "waybill_grants",
+            summary: "Each time merchant staff opened an order's waybill (the full address, for shipping), and until "
+                + "when it stays open (clause 2.3.3: every access accountable).",
+            retention: .months(6, after: "the grant"), legalBasis: Basis.orders,
+            [
+                Column("order_id", .operational, .general, form: .identifier, "The order."),
+                Column("staff_id", .personal, .general, form: .identifier, "Who opened it."),
+                Column("granted_at", .operational, .general, "When."),
+                Column("expires_at", .operational, .general, "When the full address stops being shown."),
             ]),
         Table(
             "order_lines",

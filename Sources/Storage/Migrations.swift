@@ -10,7 +10,7 @@ enum Schema {
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
-        CreateListings(), CreateOrders(), CreateIdempotencyKeys(),
+        CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(),
     ]
 }
 
@@ -398,4 +398,23 @@ struct CreateIdempotencyKeys: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("idempotency_keys").delete() }
+}
+
+/// Where an order goes (encrypted under the buyer's key) and the time-limited waybill reveals of merchants.
+struct AddOrderRecipients: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("orders")
+            .field("recipient_cipher", .data)
+            .update()
+        try await db.schema("waybill_grants")
+            .field("order_id", .string, .required)
+            .field("staff_id", .string, .required)
+            .field("granted_at", .int64, .required)
+            .field("expires_at", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("waybill_grants").delete()
+        try await db.schema("orders").deleteField("recipient_cipher").update()
+    }
 }

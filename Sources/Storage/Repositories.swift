@@ -814,6 +814,7 @@ public struct OrderRow: Codable, Sendable {
     public var pay_by: Int64
     public var created_at: Int64
     public var updated_at: Int64
+    public var recipient_cipher: Data?
 
     public init(
         id: String, checkout_id: String, buyer_id: String, merchant_id: String, status: String, total_fen: Int64,
@@ -973,5 +974,25 @@ public enum IdempotencyStore {
     public static func release(accountId: String, key: String, on db: any SQLDatabase) async throws {
         try await db.delete(from: "idempotency_keys").where("account_id", .equal, accountId)
             .where("idempotency_key", .equal, key).run()
+    }
+}
+
+public enum WaybillStore {
+    public static func grant(orderId: String, staffId: String, now: Int64, expiresAt: Int64, on db: any SQLDatabase)
+        async throws
+    {
+        try await db.raw(
+            """
+            INSERT INTO waybill_grants (order_id, staff_id, granted_at, expires_at)
+            VALUES (\(bind: orderId), \(bind: staffId), \(bind: now), \(bind: expiresAt))
+            """
+        ).run()
+    }
+
+    /// The first grant for the order: a waybill opens once, and stays open only until it expires.
+    public static func firstGrant(orderId: String, on db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw(
+            "SELECT expires_at FROM waybill_grants WHERE order_id = \(bind: orderId) ORDER BY granted_at LIMIT 1"
+        ).first()?.decode(column: "expires_at", as: Int64.self)
     }
 }

@@ -12,6 +12,13 @@ struct OrderTests {
     static func merchantListing(
         _ client: Client, _ env: TestPlatform, login: String, title: String, price: Int, stock: Int
     ) async throws -> String {
+        try await merchantListingAndOwner(client, env, login: login, title: title, price: price, stock: stock).listing
+    }
+
+    /// The listing id and the owner's session.
+    static func merchantListingAndOwner(
+        _ client: Client, _ env: TestPlatform, login: String, title: String, price: Int, stock: Int
+    ) async throws -> (listing: String, owner: String) {
         let owner = try await client.newSession(kind: "merchant", login: login)
         _ = try await client.enrolTwoFactor(token: owner)
         let merchantId = try #require(
@@ -26,7 +33,7 @@ struct OrderTests {
                 "title": title, "description": "好物。", "imageRefs": [], "priceFen": price, "stock": stock,
                 "category": "home",
             ]))
-        return try #require(created.json["id"] as? String, "\(created.body)")
+        return (try #require(created.json["id"] as? String, "\(created.body)"), owner)
     }
 
     static func add(_ client: Client, _ token: String, _ listingId: String, _ quantity: Int) async throws
@@ -37,10 +44,15 @@ struct OrderTests {
             json: Client.jsonString(["listingId": listingId, "quantity": quantity]))
     }
 
+    static func recipient(_ detail: String = "西湖区文三路 90 号 3 单元 501") -> String {
+        #"{"recipient":{"name":"张小明","phone":"13912345678","address":{"province":"浙江省","city":"杭州市","district":"西湖区","detail":"\#(detail)"}}}"#
+    }
+
     static func checkout(_ client: Client, _ token: String, key: String = UUID().uuidString, body: String? = nil)
         async throws -> Client.Reply
     {
-        try await client.send(.post, "/api/v1/checkouts", token: token, json: body, headers: ["Idempotency-Key": key])
+        try await client.send(
+            .post, "/api/v1/checkouts", token: token, json: body ?? recipient(), headers: ["Idempotency-Key": key])
     }
 
     static func stock(_ env: TestPlatform, _ listingId: String) async throws -> Int64? {
@@ -154,7 +166,7 @@ struct OrderTests {
                 let buyer = try await client.newSession(login: "13800138620")
                 _ = try await Self.add(client, buyer, listing, 1)
                 // check: no key, no checkout
-                let keyless = try await client.send(.post, "/api/v1/checkouts", token: buyer)
+                let keyless = try await client.send(.post, "/api/v1/checkouts", token: buyer, json: Self.recipient())
                 #expect(keyless.status == 400 && keyless.problemType == "idempotency-key-required")
                 // act: the same key twice
                 let first = try await Self.checkout(client, buyer, key: "k-1")
@@ -165,7 +177,7 @@ struct OrderTests {
                 #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
                 #expect(try await env.count("orders") == 1)
                 // check: the same key with another body is refused
-                let other = try await Self.checkout(client, buyer, key: "k-1", body: #"{"note":"again"}"#)
+                let other = try await Self.checkout(client, buyer, key: "k-1", body: Self.recipient("另一个地址 1 号"))
                 #expect(other.status == 422)
             }
         }
@@ -192,6 +204,47 @@ struct OrderTests {
             go.yield()
             let firstResult = try await first
             #expect(firstResult.status == 201)
+        }
+    }
+
+    @Test("2.3.2: merchants see the recipient masked; the waybill shows the address for two hours, audited")
+    func waybill() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: a paid order (the payment provider's callback stands here as a state change)
+                let (listing, owner) = try await Self.merchantListingAndOwner(
+                    client, env, login: "ship@orders.example", title: "绿茶", price: 3000, stock: 5)
+                let buyer = try await client.newSession(login: "13800138630")
+                _ = try await Self.add(client, buyer, listing, 1)
+                let checkout = try await Self.checkout(client, buyer)
+                let orderId = try #require((checkout.json["orders"] as? [[String: Any]])?.first?["id"] as? String)
+                #expect(
+                    try await OrderStore.transition(
+                        id: orderId, from: "awaiting_payment", to: "awaiting_shipment", now: env.clock.nowMillis,
+                        on: env.platform.db.sql))
+                // check: the buyer sees the recipient in full, the merchant masked
+                let mine = try await client.send(.get, "/api/v1/orders/\(orderId)", token: buyer)
+                #expect((mine.json["recipient"] as? [String: Any])?["phone"] as? String == "13912345678")
+                let listed = try await client.send(.get, "/api/v1/merchant/orders", token: owner)
+                let seen = try #require(
+                    ((listed.json["orders"] as? [[String: Any]])?.first?["recipient"]) as? [String: Any])
+                #expect(seen["phone"] as? String == "139****5678")
+                #expect(!listed.body.contains("文三路"))
+                // act: the waybill
+                let waybill = try await client.send(.post, "/api/v1/merchant/orders/\(orderId)/waybill", token: owner)
+                #expect(waybill.status == 200, "\(waybill.body)")
+                #expect(waybill.body.contains("文三路"))
+                #expect(waybill.json["recipientPhone"] as? String == "139****5678")
+                #expect(try await env.auditCount("privacy.reveal") == 1)
+                // check: two hours later it is closed
+                for _ in 0..<12 {  // staff stay signed in (sessions end after 15 idle minutes)
+                    env.clock.advance(seconds: 10 * 60)
+                    _ = try await client.send(.get, "/api/v1/me", token: owner)
+                }
+                env.clock.advance(seconds: 1)
+                let expired = try await client.send(.post, "/api/v1/merchant/orders/\(orderId)/waybill", token: owner)
+                #expect(expired.status == 403 && expired.problemType == "waybill-expired")
+            }
         }
     }
 }

@@ -57,6 +57,7 @@ struct RouteAuthorizationTests {
         "GET /api/v1/orders/{id}": signedIn,
         "POST /api/v1/orders/{id}/cancel": [.consumer],
         "GET /api/v1/merchant/orders": [.owner, .fulfilment],
+        "POST /api/v1/merchant/orders/{id}/waybill": [.owner, .fulfilment],
         "GET /api/v1/products": everyone,
         "GET /api/v1/products/{id}": everyone,
         "GET /api/v1/merchant/products": [.owner, .catalog],

@@ -12,6 +12,11 @@ struct OrderHandlers {
     let platform: Platform
     let maxBodyBytes: Int
 
+    struct CheckoutBody: StrictDecodable {
+        static let fields: Set<String> = ["recipient"]
+        let recipient: Recipient
+    }
+
     struct CartItemBody: StrictDecodable {
         static let fields: Set<String> = ["listingId", "quantity"]
         let listingId: String
@@ -37,12 +42,15 @@ struct OrderHandlers {
 
     /// Needs an `Idempotency-Key`: a retried checkout replays the first response instead of ordering twice.
     @Sendable func checkout(_ request: Request, context: ConsumerContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: maxBodyBytes)
+        guard JSONBody.isJSON(request) else { throw Problem.unsupportedMediaType }
+        let data = Data(buffer: try await request.body.collect(upTo: maxBodyBytes))
+        let body = try JSONBody.decode(CheckoutBody.self, data: data)
         let stored = try await Idempotency.run(
             key: request.headers[HTTPField.Name("Idempotency-Key")!], accountId: context.caller.accountId,
-            request: "POST /api/v1/checkouts", body: Data(buffer: body), platform: platform
+            request: "POST /api/v1/checkouts", body: data, platform: platform
         ) {
-            let checkout = try await Orders.checkout(caller: context.caller, platform: platform)
+            let checkout = try await Orders.checkout(
+                recipient: body.recipient, caller: context.caller, platform: platform)
             return (201, try JSONResponse.encode(checkout))
         }
         var response = JSONResponse.raw(stored.body, status: HTTPResponse.Status(code: stored.status))
@@ -63,6 +71,12 @@ struct OrderHandlers {
         try JSONResponse.make(
             try await Orders.cancel(
                 id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    @Sendable func waybill(_ request: Request, context: MerchantContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Orders.waybill(
+                orderId: try context.parameters.require("id"), caller: context.caller, platform: platform))
     }
 
     @Sendable func merchantOrders(_ request: Request, context: MerchantContext) async throws -> Response {

@@ -28,6 +28,8 @@ public struct OrderView: Sendable, Codable, Equatable {
     public let payBy: Int64
     public let createdAt: Int64
     public let lines: [OrderLineView]
+    /// The buyer sees it in full; the merchant masked.
+    public let recipient: Recipient?
 }
 
 public struct CheckoutView: Sendable, Codable, Equatable {
@@ -72,8 +74,12 @@ public enum Orders {
     // MARK: Checkout
 
     /// Turns the cart into one order per merchant under one checkout, taking the stock; all or nothing.
-    public static func checkout(caller: Caller, platform: Platform) async throws -> CheckoutView {
+    public static func checkout(recipient rawRecipient: Recipient, caller: Caller, platform: Platform) async throws
+        -> CheckoutView
+    {
         try caller.require(.shop)
+        let recipient = try rawRecipient.validated()
+        let buyerKey = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: platform.db.sql)
         let items = try await CartStore.items(accountId: caller.accountId, on: platform.db.sql)
         guard !items.isEmpty else { throw Problem.conflict("The cart is empty.") }
         let total = items.reduce(Int64(0)) { $0 + $1.price_fen * $1.quantity }
@@ -83,13 +89,14 @@ public enum Orders {
         let now = platform.now
         let checkoutId = Identifiers.make()
         let byMerchant = Dictionary(grouping: items, by: \.merchant_id).sorted { $0.key < $1.key }
-        let orders: [(OrderRow, [OrderLineRow])] = byMerchant.map { merchantId, items in
+        let orders: [(OrderRow, [OrderLineRow])] = try byMerchant.map { merchantId, items in
             let id = Identifiers.make()
-            let order = OrderRow(
+            var order = OrderRow(
                 id: id, checkout_id: checkoutId, buyer_id: caller.accountId, merchant_id: merchantId,
                 status: OrderStatus.awaitingPayment.rawValue,
                 total_fen: items.reduce(0) { $0 + $1.price_fen * $1.quantity },
                 pay_by: now + platform.settings.paymentWindowSeconds * 1000, now: now)
+            order.recipient_cipher = try Recipients.seal(recipient, orderId: id, key: buyerKey)
             let lines = items.map {
                 OrderLineRow(
                     order_id: id, listing_id: $0.listing_id, title: $0.title, price_fen: $0.price_fen,
@@ -117,20 +124,23 @@ public enum Orders {
                         details: ["merchant": order.merchant_id, "totalFen": String(order.total_fen)])
                 }, platform: platform, on: db)
         }
-        return CheckoutView(id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1) })
+        return CheckoutView(
+            id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient) })
     }
 
     // MARK: Orders
 
     public static func mine(caller: Caller, platform: Platform) async throws -> [OrderView] {
         try caller.require(.shop)
-        return try await withLines(try await OrderStore.list(buyerId: caller.accountId, on: platform.db.sql), platform)
+        return try await withLines(
+            try await OrderStore.list(buyerId: caller.accountId, on: platform.db.sql), platform, masked: false)
     }
 
     public static func forMerchant(caller: Caller, platform: Platform) async throws -> [OrderView] {
         try caller.require(.fulfilOrders)
         guard let merchantId = caller.merchantId else { throw Problem.forbidden("This is for merchants.") }
-        return try await withLines(try await OrderStore.list(merchantId: merchantId, on: platform.db.sql), platform)
+        return try await withLines(
+            try await OrderStore.list(merchantId: merchantId, on: platform.db.sql), platform, masked: true)
     }
 
     /// The order, for its buyer or its merchant; anyone else gets 404.
@@ -139,7 +149,7 @@ public enum Orders {
         guard let order = try await OrderStore.find(id: id, party: party, on: platform.db.sql) else {
             throw Problem.notFound("The order")
         }
-        return try await withLines([order], platform)[0]
+        return try await withLines([order], platform, masked: order.buyer_id != caller.accountId)[0]
     }
 
     /// The buyer cancels an unpaid order; its stock goes back.
@@ -206,18 +216,32 @@ public enum Orders {
         }
     }
 
-    private static func withLines(_ orders: [OrderRow], _ platform: Platform) async throws -> [OrderView] {
-        let lines = Dictionary(
-            grouping: try await OrderStore.lines(orderIds: orders.map(\.id), on: platform.db.sql), by: \.order_id)
-        return orders.map { view($0, lines: lines[$0.id] ?? []) }
+    /// Orders with their lines and recipient (masked for merchants; absent once the buyer's key is destroyed).
+    private static func withLines(_ orders: [OrderRow], _ platform: Platform, masked: Bool) async throws
+        -> [OrderView]
+    {
+        let db = platform.db.sql
+        let lines = Dictionary(grouping: try await OrderStore.lines(orderIds: orders.map(\.id), on: db), by: \.order_id)
+        var views: [OrderView] = []
+        for order in orders {
+            var recipient: Recipient?
+            if let sealed = order.recipient_cipher,
+                let key = try? await SubjectKeys.key(subject: order.buyer_id, platform: platform, on: db)
+            {
+                let opened = try Recipients.open(sealed, orderId: order.id, key: key)
+                recipient = masked ? opened.masked : opened
+            }
+            views.append(view(order, lines: lines[order.id] ?? [], recipient: recipient))
+        }
+        return views
     }
 
-    private static func view(_ order: OrderRow, lines: [OrderLineRow]) -> OrderView {
+    private static func view(_ order: OrderRow, lines: [OrderLineRow], recipient: Recipient?) -> OrderView {
         OrderView(
             id: order.id, checkoutId: order.checkout_id, merchantId: order.merchant_id, status: order.status,
             totalFen: order.total_fen, payBy: order.pay_by, createdAt: order.created_at,
             lines: lines.map {
                 OrderLineView(listingId: $0.listing_id, title: $0.title, priceFen: $0.price_fen, quantity: $0.quantity)
-            })
+            }, recipient: recipient)
     }
 }

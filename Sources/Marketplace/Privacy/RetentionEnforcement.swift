@@ -39,6 +39,7 @@ public enum RetentionEnforcement {
         Rule(table: "orders") { cutoff in
             "status IN ('completed', 'cancelled', 'refunded') AND updated_at < \(bind: cutoff)"
         },
+        Rule(table: "waybill_grants") { cutoff in "granted_at < \(bind: cutoff)" },
         Rule(table: "order_lines") { _ in "order_id NOT IN (SELECT id FROM orders)" },
         Rule(table: "checkouts") { cutoff in
             "created_at < \(bind: cutoff) AND id NOT IN (SELECT checkout_id FROM orders)"
