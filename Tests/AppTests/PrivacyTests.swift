@@ -145,6 +145,10 @@ struct PrivacyTests {
                 for column in ["id", "kind", "role", "login", "displayName", "status", "createdAt"] {
                     #expect(exported.contains(column))
                 }
+                // the consents, the verification, the cart and the orders are in it too
+                #expect((reply.json["consents"] as? [[String: Any]])?.first?["purpose"] as? String == "account")
+                #expect((reply.json["verification"] as? [String: Any])?["status"] as? String == "unverified")
+                #expect(reply.json["cart"] is [Any] && reply.json["orders"] is [Any])
                 let requests = try await client.send(.get, "/api/v1/me/privacy-requests", token: token)
                 let list = try #require(requests.json["requests"] as? [[String: Any]])
                 #expect(list.first?["kind"] as? String == "export")

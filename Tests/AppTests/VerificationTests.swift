@@ -84,6 +84,10 @@ struct VerificationTests {
                 #expect(done.status == 200, "\(done.body)")
                 #expect(done.json["status"] as? String == "verified")
                 #expect(!done.body.contains(id), "the ID number is never sent back")
+                let exported = try await client.send(.get, "/api/v1/me/export", token: token)
+                #expect(
+                    (exported.json["verification"] as? [String: Any])?["residentId"] as? String == id,
+                    "except in the holder's own export")
                 let me = try await client.send(.get, "/api/v1/me", token: token)
                 let accountId = try #require(me.json["id"] as? String)
                 try await RealName.requireVerified(accountId: accountId, on: env.platform.db.sql)

@@ -75,6 +75,15 @@ def check_audit_cli(binary, data_dir):
     return problems
 
 
+def check_logs(output, logins):
+    """No login, phone number or test identity in the server's log lines (the demo banner prints the logins
+    on purpose; log lines start with a timestamp)."""
+    log_lines = [line for line in output.splitlines() if re.match(r"^\d{4}-\d{2}-\d{2}T", line)]
+    identities = re.findall(r"^\s+(\S+)\s+(\d{17}[\dX])$", output, re.M)
+    secrets = [login for _, login, _, _ in logins] + [part for pair in identities for part in pair]
+    leaks = [(secret, line) for line in log_lines for secret in secrets if secret in line]
+    return [f"personal data in a log line: {line}" for _, line in leaks[:3]]
+
 def main(binary: str) -> int:
     data_dir = tempfile.mkdtemp(prefix="covenant-smoke-")
     port = 18000 + os.getpid() % 1000
@@ -123,6 +132,7 @@ def main(binary: str) -> int:
     except subprocess.TimeoutExpired:
         server.kill()
         failures.append("did not stop within 20 s of SIGTERM")
+    failures += check_logs(output + (server.stdout.read() or ""), logins)
     failures += check_audit_cli(binary, data_dir)
     if oct(os.stat(os.path.join(data_dir, "keys.json")).st_mode & 0o777) != oct(0o600):
         failures.append("key file is not mode 0600")

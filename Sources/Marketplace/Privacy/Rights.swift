@@ -36,6 +36,20 @@ public struct PersonalDataExport: Sendable, Codable {
     public let securityNotices: [SecurityNoticeView]
     public let privacyRequests: [PrivacyRequestView]
     public let accessReceipts: [AuditEventView]
+    public let consents: [ConsentView]
+    public let verification: Verification
+    public let cart: [CartLineView]
+    public let orders: [OrderView]
+
+    /// The real-name verification with what was submitted, in full (it is the holder's own data).
+    public struct Verification: Sendable, Codable {
+        public let status: String
+        public let reason: String?
+        public let name: String?
+        public let residentId: String?
+        public let submittedAt: Int64?
+        public let decidedAt: Int64?
+    }
 }
 
 /// The rights of the person (2.3.5): query (export), delete (erase), and the tracked requests with their
@@ -63,7 +77,13 @@ public enum Rights {
             sessions: try await Sessions.list(caller: caller, platform: platform),
             securityNotices: try await Profile.notices(caller: caller, platform: platform),
             privacyRequests: try await requests(caller: caller, platform: platform),
-            accessReceipts: try await AuditQueries.receipts(caller: caller, platform: platform))
+            accessReceipts: try await AuditQueries.receipts(caller: caller, platform: platform),
+            consents: try await Consents.list(caller: caller, platform: platform),
+            verification: try await RealName.export(accountId: account.id, key: key, platform: platform),
+            cart: caller.role.permissions.contains(.shop)
+                ? try await Orders.cart(caller: caller, platform: platform) : [],
+            orders: caller.role.permissions.contains(.shop)
+                ? try await Orders.mine(caller: caller, platform: platform) : [])
         try await completedRequest(kind: "export", caller: caller, platform: platform)
         return export
     }

@@ -200,6 +200,21 @@ public enum RealName {
         }
     }
 
+    /// The holder's verification for their data export, decrypted.
+    static func export(accountId: String, key: SymmetricKey, platform: Platform) async throws
+        -> PersonalDataExport.Verification
+    {
+        guard let row = try await IdentityVerificationStore.find(accountId: accountId, on: platform.db.sql) else {
+            return PersonalDataExport.Verification(
+                status: "unverified", reason: nil, name: nil, residentId: nil, submittedAt: nil, decidedAt: nil)
+        }
+        return PersonalDataExport.Verification(
+            status: row.status, reason: row.reason,
+            name: try row.name_cipher.map { try open($0, "name_cipher", accountId, key) },
+            residentId: try row.id_number_cipher.map { try open($0, "id_number_cipher", accountId, key) },
+            submittedAt: row.submitted_at, decidedAt: row.decided_at)
+    }
+
     /// The mobile number proven by code changed: a consumer's verification goes back to unverified.
     static func numberChanged(accountId: String, platform: Platform, on db: any SQLDatabase) async throws {
         guard var row = try await IdentityVerificationStore.find(accountId: accountId, on: db),
