@@ -16,6 +16,7 @@ extension SecuritySettings {
             "consumer_session_lifetime_seconds": String(consumerSessionLifetimeSeconds),
             "verified_buyer_threshold_fen": String(verifiedBuyerThresholdFen),
             "payment_window_seconds": String(paymentWindowSeconds),
+            "waybill_days_after_completion": String(waybillDaysAfterCompletion),
         ]
     }
 }

@@ -24,6 +24,8 @@ public struct SecuritySettings: Sendable {
     public var consumerSessionLifetimeSeconds: Int64 = 30 * 24 * 3600
     /// Checkouts above this total (fen) need a real-name verified consumer (clause 2.3.4).
     public var verifiedBuyerThresholdFen: Int64 = 500_000
+    /// Merchants' waybills (full shipping address) stop working this many days after the order completes.
+    public var waybillDaysAfterCompletion: Int64 = 15
     /// Unpaid orders are cancelled after this long.
     public var paymentWindowSeconds: Int64 = 15 * 60
 

@@ -739,18 +739,20 @@ public enum DataCatalog {
                 Column(
                     "recipient_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
                     "Recipient name, mobile number and address, under the buyer's key; merchants see them masked "
-                        + "except through a time-limited waybill (clause 2.3.2)."),
+                        + "except through a waybill that stops working 15 days after completion (clause 2.3.2)."),
             ]),
         Table(
             "waybill_grants",
-            summary: "Each time merchant staff opened an order's waybill (the full address, for shipping), and until "
-                + "when it stays open (clause 2.3.3: every access accountable).",
+            summary: "Each time merchant staff opened an order's waybill (the full address, for shipping), and when "
+                + "it stops working (clause 2.3.3: every access accountable).",
             retention: .months(6, after: "the grant"), legalBasis: Basis.orders,
             [
                 Column("order_id", .operational, .general, form: .identifier, "The order."),
                 Column("staff_id", .personal, .general, form: .identifier, "Who opened it."),
                 Column("granted_at", .operational, .general, "When."),
-                Column("expires_at", .operational, .general, "When the full address stops being shown."),
+                Column(
+                    "expires_at", .operational, .general,
+                    "When the waybill stops working (15 days after completion); 0 while the order is open."),
             ]),
         Table(
             "order_lines",

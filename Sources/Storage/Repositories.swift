@@ -988,11 +988,4 @@ public enum WaybillStore {
             """
         ).run()
     }
-
-    /// The first grant for the order: a waybill opens once, and stays open only until it expires.
-    public static func firstGrant(orderId: String, on db: any SQLDatabase) async throws -> Int64? {
-        try await db.raw(
-            "SELECT expires_at FROM waybill_grants WHERE order_id = \(bind: orderId) ORDER BY granted_at LIMIT 1"
-        ).first()?.decode(column: "expires_at", as: Int64.self)
-    }
 }

@@ -207,7 +207,7 @@ struct OrderTests {
         }
     }
 
-    @Test("2.3.2: merchants see the recipient masked; the waybill shows the address for two hours, audited")
+    @Test("2.3.2: merchants see the recipient masked; the waybill shows the address until 15 days after completion")
     func waybill() async throws {
         try await TestPlatform.with(.sqlite) { env in
             try await env.withClient { client in
@@ -236,14 +236,24 @@ struct OrderTests {
                 #expect(waybill.body.contains("文三路"))
                 #expect(waybill.json["recipientPhone"] as? String == "139****5678")
                 #expect(try await env.auditCount("privacy.reveal") == 1)
-                // check: two hours later it is closed
-                for _ in 0..<12 {  // staff stay signed in (sessions end after 15 idle minutes)
-                    env.clock.advance(seconds: 10 * 60)
-                    _ = try await client.send(.get, "/api/v1/me", token: owner)
+                // check: it keeps working after completion, and stops 15 days later
+                for (from, to) in [("awaiting_shipment", "shipped"), ("shipped", "completed")] {
+                    #expect(
+                        try await OrderStore.transition(
+                            id: orderId, from: from, to: to, now: env.clock.nowMillis, on: env.platform.db.sql))
                 }
-                env.clock.advance(seconds: 1)
-                let expired = try await client.send(.post, "/api/v1/merchant/orders/\(orderId)/waybill", token: owner)
-                #expect(expired.status == 403 && expired.problemType == "waybill-expired")
+                #expect(
+                    try await client.send(.post, "/api/v1/merchant/orders/\(orderId)/waybill", token: owner).status
+                        == 200)
+                let me = try await client.send(.get, "/api/v1/me", token: owner)
+                let staff = Caller(
+                    accountId: try #require(me.json["id"] as? String), role: .owner,
+                    merchantId: me.json["merchantId"] as? String, sessionId: "s", twoFactorVerified: true,
+                    twoFactorEnrolled: true, mustChangePassword: false)
+                env.clock.advance(seconds: 15 * 86_400 + 1)
+                await #expect(throws: Problem.self) {
+                    _ = try await Orders.waybill(orderId: orderId, caller: staff, platform: env.platform)
+                }
             }
         }
     }

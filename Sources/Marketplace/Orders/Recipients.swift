@@ -46,18 +46,17 @@ public struct Recipient: Sendable, Codable, Equatable {
     }
 }
 
-/// The waybill a merchant prints: name and phone stay masked, the address is shown in full until it expires.
+/// The waybill a merchant prints: name and phone stay masked, the address is shown in full while fulfilling.
 public struct WaybillView: Sendable, Codable, Equatable {
     public let orderId: String
     public let recipientName: String
     public let recipientPhone: String
     public let address: PostalAddress
-    public let expiresAt: Int64
+    /// Set once the order completes: when the waybill stops working.
+    public let expiresAt: Int64?
 }
 
 enum Recipients {
-    static let waybillLifetimeMillis: Int64 = 2 * 3600 * 1000
-
     static func seal(_ recipient: Recipient, orderId: String, key: SymmetricKey) throws -> Data {
         let json = String(decoding: try JSONEncoder().encode(recipient), as: UTF8.self)
         return try FieldCipher.seal(json, key: key, context: context(orderId))
@@ -74,33 +73,37 @@ enum Recipients {
 }
 
 extension Orders {
-    /// The order's waybill for the merchant's fulfilment staff, once paid and not yet shipped. The first opening
-    /// starts a two-hour window; afterwards the full address is no longer shown. Every opening is audited.
+    static let waybillStates: Set<OrderStatus> = [
+        .awaitingShipment, .shipped, .delivered, .refundRequested, .completed,
+    ]
+
+    /// The order's waybill for the merchant's own fulfilment staff, from payment until a configurable number of
+    /// days (default 15) after the order completes. Every opening is an audited reveal with its purpose.
     public static func waybill(orderId: String, caller: Caller, platform: Platform) async throws -> WaybillView {
         try caller.require(.fulfilOrders)
         guard let merchantId = caller.merchantId,
             let order = try await OrderStore.find(id: orderId, party: merchantId, on: platform.db.sql),
             order.merchant_id == merchantId, let sealed = order.recipient_cipher
         else { throw Problem.notFound("The order") }
-        guard order.status == OrderStatus.awaitingShipment.rawValue else {
+        guard let status = OrderStatus(rawValue: order.status), waybillStates.contains(status) else {
             throw Problem(
                 type: "illegal-transition", status: 409, title: "Not now",
-                detail: "The order is \(order.status); a waybill is for paid orders awaiting shipment.")
+                detail: "The order is \(order.status); a waybill is for paid orders being fulfilled.")
         }
         let now = platform.now
-        let expiresAt =
-            try await WaybillStore.firstGrant(orderId: order.id, on: platform.db.sql)
-            ?? now + Recipients.waybillLifetimeMillis
-        guard now < expiresAt else {
+        let expiresAt: Int64? =
+            status == .completed ? order.updated_at + platform.settings.waybillDaysAfterCompletion * 86_400_000 : nil
+        if let expiresAt, now >= expiresAt {
             throw Problem(
                 type: "waybill-expired", status: 403, title: "Waybill expired",
-                detail: "The full address was shown for two hours after the waybill was first opened.")
+                detail: "The shipping details stop being shown \(platform.settings.waybillDaysAfterCompletion) days "
+                    + "after the order completes.")
         }
         let key = try await SubjectKeys.key(subject: order.buyer_id, platform: platform, on: platform.db.sql)
         let recipient = try Recipients.open(sealed, orderId: order.id, key: key)
         try await platform.db.transaction { db in
             try await WaybillStore.grant(
-                orderId: order.id, staffId: caller.accountId, now: now, expiresAt: expiresAt, on: db)
+                orderId: order.id, staffId: caller.accountId, now: now, expiresAt: expiresAt ?? 0, on: db)
             try await AuditTrail.record(
                 AuditEvent(
                     "privacy.reveal", actor: caller.accountId, subject: order.buyer_id, object: "order:\(order.id)",
