@@ -655,6 +655,18 @@ public enum IdentityVerificationStore {
         try await db.insert(into: "identity_verifications").model(row).run()
     }
 
+    /// Counts one attempt at the pending code, in one statement, unless `limit` attempts were already made:
+    /// counted before the code is checked, so parallel guesses cannot exceed the limit.
+    public static func countCodeAttempt(accountId: String, limit: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE identity_verifications SET code_attempts = code_attempts + 1
+            WHERE account_id = \(bind: accountId) AND status = 'pending' AND code_attempts < \(bind: limit)
+            RETURNING account_id
+            """
+        ).first() != nil
+    }
+
     /// Whether another account is verified with this ID number.
     public static func verifiedElsewhere(idIndex: String, except accountId: String, on db: any SQLDatabase)
         async throws -> Bool

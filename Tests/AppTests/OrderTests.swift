@@ -222,9 +222,12 @@ struct OrderTests {
                     try await OrderStore.transition(
                         id: orderId, from: "awaiting_payment", to: "awaiting_shipment", now: env.clock.nowMillis,
                         on: env.platform.db.sql))
-                // check: the buyer sees the recipient in full, the merchant masked
+                // check: everyday responses mask the recipient, even for the buyer; the buyer's export has it in full
                 let mine = try await client.send(.get, "/api/v1/orders/\(orderId)", token: buyer)
-                #expect((mine.json["recipient"] as? [String: Any])?["phone"] as? String == "13912345678")
+                #expect((mine.json["recipient"] as? [String: Any])?["phone"] as? String == "139****5678")
+                let exported = try await client.send(.get, "/api/v1/me/export", token: buyer)
+                let exportedOrder = (exported.json["orders"] as? [[String: Any]])?.first
+                #expect((exportedOrder?["recipient"] as? [String: Any])?["phone"] as? String == "13912345678")
                 let listed = try await client.send(.get, "/api/v1/merchant/orders", token: owner)
                 let seen = try #require(
                     ((listed.json["orders"] as? [[String: Any]])?.first?["recipient"]) as? [String: Any])

@@ -121,6 +121,39 @@ struct VerificationTests {
         }
     }
 
+    @Test("2.3.4: five wrong codes, even sent at once, end the attempt; the right code no longer works")
+    func codeAttempts() async throws {
+        try await Self.withSandbox { env, sandbox in
+            let id = Self.residentId("11010519800101001")
+            sandbox.register(name: "赵六", idNumber: id)
+            try await env.withClient { client in
+                let token = try await client.newSession(login: "13800138520")
+                try await Self.consent(client, token)
+                _ = try await client.send(
+                    .post, "/api/v1/me/verification", token: token, json: #"{"name":"赵六","residentId":"\#(id)"}"#)
+                let code = try Self.lastCode(env, phone: "13800138520")
+                let wrong = code == "000000" ? "111111" : "000000"
+                // act: eight wrong guesses at once, then the right code
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            _ = try await client.send(
+                                .post, "/api/v1/me/verification/code", token: token,
+                                json: #"{"code":"\#(wrong)"}"#)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let late = try await client.send(
+                    .post, "/api/v1/me/verification/code", token: token, json: #"{"code":"\#(code)"}"#)
+                // check
+                #expect(late.status == 422 || late.status == 409, "\(late.body)")
+                let status = try await client.send(.get, "/api/v1/me/verification", token: token)
+                #expect(status.json["status"] as? String != "verified")
+            }
+        }
+    }
+
     @Test("2.3.4: a provider that cannot answer, or refuses our signature, leaves the check pending (503)")
     func providerDown() async throws {
         try await Self.withSandbox(secret: Data(repeating: 9, count: 32)) { env, sandbox in

@@ -28,7 +28,7 @@ public struct OrderView: Sendable, Codable, Equatable {
     public let payBy: Int64
     public let createdAt: Int64
     public let lines: [OrderLineView]
-    /// The buyer sees it in full; the merchant masked.
+    /// Masked for everyone here; in full only in the buyer's export and the merchant's waybill.
     public let recipient: Recipient?
 }
 
@@ -130,10 +130,11 @@ public enum Orders {
 
     // MARK: Orders
 
-    public static func mine(caller: Caller, platform: Platform) async throws -> [OrderView] {
+    /// The consumer's orders, recipient masked (everyday responses mask even for the owner; the export does not).
+    public static func mine(caller: Caller, platform: Platform, masked: Bool = true) async throws -> [OrderView] {
         try caller.require(.shop)
         return try await withLines(
-            try await OrderStore.list(buyerId: caller.accountId, on: platform.db.sql), platform, masked: false)
+            try await OrderStore.list(buyerId: caller.accountId, on: platform.db.sql), platform, masked: masked)
     }
 
     public static func forMerchant(caller: Caller, platform: Platform) async throws -> [OrderView] {
@@ -149,7 +150,7 @@ public enum Orders {
         guard let order = try await OrderStore.find(id: id, party: party, on: platform.db.sql) else {
             throw Problem.notFound("The order")
         }
-        return try await withLines([order], platform, masked: order.buyer_id != caller.accountId)[0]
+        return try await withLines([order], platform, masked: true)[0]
     }
 
     /// The buyer cancels an unpaid order; its stock goes back.

@@ -83,7 +83,7 @@ public enum Rights {
             cart: caller.role.permissions.contains(.shop)
                 ? try await Orders.cart(caller: caller, platform: platform) : [],
             orders: caller.role.permissions.contains(.shop)
-                ? try await Orders.mine(caller: caller, platform: platform) : [])
+                ? try await Orders.mine(caller: caller, platform: platform, masked: false) : [])
         try await completedRequest(kind: "export", caller: caller, platform: platform)
         return export
     }

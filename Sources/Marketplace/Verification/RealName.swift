@@ -92,18 +92,16 @@ public enum RealName {
         else { throw Problem.conflict("No verification is waiting for a code: start one first.") }
         let key = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: db)
         let now = platform.now
-        guard now < expires, row.code_attempts < maximumCodeAttempts else {
+        let counted = try await IdentityVerificationStore.countCodeAttempt(
+            accountId: caller.accountId, limit: maximumCodeAttempts, on: db)
+        guard now < expires, counted else {
             row.status = "unverified"
             row.reason = "The code expired or was entered wrongly too often; start again."
             row.code_mac = nil
             try await IdentityVerificationStore.save(row, on: db)
             throw Problem.invalid("code", "The code has expired; start again.")
         }
-        guard codeMatches(code, mac: mac, key: key) else {
-            row.code_attempts += 1
-            try await IdentityVerificationStore.save(row, on: db)
-            throw Problem.invalid("code", "The code is not correct.")
-        }
+        guard codeMatches(code, mac: mac, key: key) else { throw Problem.invalid("code", "The code is not correct.") }
         let name = try open(row.name_cipher, "name_cipher", caller.accountId, key)
         let residentId = try open(row.id_number_cipher, "id_number_cipher", caller.accountId, key)
         let match = try await platform.identityVerifier.verify(name: name, residentId: residentId)
