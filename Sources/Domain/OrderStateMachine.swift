@@ -57,7 +57,8 @@ public enum OrderStateMachine {
         Edge(from: .awaitingShipment, action: .cancel): (.cancelled, [.buyer, .merchant]),
         Edge(from: .awaitingShipment, action: .ship): (.shipped, [.merchant]),
         Edge(from: .shipped, action: .deliver): (.delivered, [.system, .provider]),
-        Edge(from: .shipped, action: .confirm): (.completed, [.buyer]),
+        // The system confirms receipt when the buyer's window (counted from shipment until delivery is known) ends.
+        Edge(from: .shipped, action: .confirm): (.completed, [.buyer, .system]),
         Edge(from: .delivered, action: .confirm): (.completed, [.buyer, .system]),
         Edge(from: .shipped, action: .requestRefund): (.refundRequested, [.buyer]),
         Edge(from: .delivered, action: .requestRefund): (.refundRequested, [.buyer]),

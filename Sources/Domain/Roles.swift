@@ -52,7 +52,10 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         switch self {
         case .consumer: [.shop]
         case .owner:
-            [.manageMerchantStaff, .viewMerchantStaff, .manageListings, .fulfilOrders, .viewFinance, .verifyMerchant]
+            [
+                .manageMerchantStaff, .viewMerchantStaff, .manageListings, .fulfilOrders, .viewFinance, .verifyMerchant,
+                .requestPayouts,
+            ]
         case .catalog: [.manageListings]
         case .fulfilment: [.fulfilOrders]
         case .finance: [.viewFinance]
@@ -85,6 +88,8 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case viewFinance = "merchant.finance.view"
     /// Submit the merchant's real-name verification (licence and legal representative).
     case verifyMerchant = "merchant.verify"
+    /// Move the merchant's balance to its bank account (owner only; needs a verified merchant).
+    case requestPayouts = "merchant.payouts.request"
     case listAccounts = "accounts.list"
     case unlockAccounts = "accounts.unlock"
     case manageStaff = "staff.manage"

@@ -102,3 +102,14 @@ public enum TextInputError: HumanReadableError {
         }
     }
 }
+
+extension TextInput {
+    /// Validates `text` as the named request field: a refusal is a 422 naming the field.
+    public func validate(_ text: String, field: String) throws(Problem) -> String {
+        do {
+            return try validate(text)
+        } catch {
+            throw Problem.invalid(field, error.message)
+        }
+    }
+}

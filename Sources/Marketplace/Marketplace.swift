@@ -28,6 +28,14 @@ public struct SecuritySettings: Sendable {
     public var waybillDaysAfterCompletion: Int64 = 15
     /// Unpaid orders are cancelled after this long.
     public var paymentWindowSeconds: Int64 = 15 * 60
+    /// Receipt is confirmed for the buyer this many days after delivery (after shipment while delivery is unknown).
+    public var autoConfirmDays: Int64 = 10
+    /// How many days the buyer's one extension adds to the receipt window.
+    public var receiptExtensionDays: Int64 = 5
+    /// The platform's fee on completed orders, in basis points (500 = 5%).
+    public var platformFeeBasisPoints: Int64 = 500
+    /// How long after completion the buyer may review an order line.
+    public var reviewWindowDays: Int64 = 30
 
     public init() {}
 }
@@ -42,6 +50,10 @@ public struct Platform: Sendable {
     public let logger: Logger
     /// The identity-verification provider (real-name checks, clause 2.3.4).
     public var identityVerifier: any IdentityVerifier = NoIdentityVerifier()
+    /// The licensed payment institution (clause 2.4.2); until one is configured, payments answer 503.
+    public var payments: any PaymentProvider = NoPaymentProvider()
+    /// The platform's public address: payment callbacks and the hosted page's return link are built from it.
+    public var publicBaseURL = "http://127.0.0.1:8080"
     /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
     public var textMessages: any TextMessageSender = MessageOutbox()
     /// Data keys for audit writes, so an audited action costs no extra key query.

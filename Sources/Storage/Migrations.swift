@@ -10,7 +10,8 @@ enum Schema {
         CreateKnownDevices(), CreateSecurityNotices(), CreateAuditEvents(), CreateAuditTree(),
         CreatePrivacyRecords(), CreatePlatformConfiguration(), CreateAuditWriteView(),
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
-        CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(),
+        CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(), AddOrderFulfilment(),
+        CreateReviews(),
     ]
 }
 
@@ -416,5 +417,133 @@ struct AddOrderRecipients: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("waybill_grants").delete()
         try await db.schema("orders").deleteField("recipient_cipher").update()
+    }
+}
+
+/// Payments through the third-party institution (2.4.2: only a token, brand and last four digits), the callbacks
+/// already handled, and the double-entry ledger with refunds and payouts.
+struct CreatePaymentsAndLedger: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("payments")
+            .field("id", .string, .identifier(auto: false))
+            .field("checkout_id", .string, .required)
+            .field("provider", .string, .required)
+            .field("intent_id", .string)
+            .field("amount_fen", .int64, .required)
+            .field("currency", .string, .required)
+            .field("status", .string, .required)
+            .field("pay_url", .string)
+            .field("token_index", .string)
+            .field("card_brand", .string)
+            .field("card_last4", .string)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .unique(on: "checkout_id")
+            .create()
+        try await db.schema("payment_events")
+            .field("event_id", .string, .identifier(auto: false))
+            .field("type", .string, .required)
+            .field("received_at", .int64, .required)
+            .create()
+        try await db.schema("ledger_entries")
+            .field("id", .string, .identifier(auto: false))
+            .field("kind", .string, .required)
+            .field("order_id", .string)
+            .field("reference", .string, .required)
+            .field("created_at", .int64, .required)
+            .unique(on: "reference")
+            .create()
+        try await db.schema("ledger_postings")
+            .field("entry_id", .string, .required)
+            .field("account", .string, .required)
+            .field("amount_fen", .int64, .required)
+            .create()
+        try await db.schema("refunds")
+            .field("id", .string, .identifier(auto: false))
+            .field("order_id", .string, .required)
+            .field("payment_id", .string, .required)
+            .field("provider_refund_id", .string)
+            .field("amount_fen", .int64, .required)
+            .field("status", .string, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("payouts")
+            .field("id", .string, .identifier(auto: false))
+            .field("merchant_id", .string, .required)
+            .field("requested_by", .string, .required)
+            .field("amount_fen", .int64, .required)
+            .field("status", .string, .required)
+            .field("provider_payout_id", .string)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "ledger_postings_by_account").on("ledger_postings").column("account").run()
+        try await sql.create(index: "ledger_postings_by_entry").on("ledger_postings").column("entry_id").run()
+        try await sql.create(index: "payouts_by_merchant").on("payouts").column("merchant_id").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["payouts", "refunds", "ledger_postings", "ledger_entries", "payment_events", "payments"] {
+            try await db.schema(table).delete()
+        }
+    }
+}
+
+/// Shipment, delivery and receipt: the buyer's window to confirm, extendable once, then confirmed by the system.
+struct AddOrderFulfilment: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("orders")
+            .field("carrier", .string)
+            .field("tracking_number", .string)
+            .field("shipped_at", .int64)
+            .field("delivered_at", .int64)
+            .field("receipt_due_at", .int64)
+            .field("receipt_extended_at", .int64)
+            .field("completed_at", .int64)
+            .update()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "orders_by_receipt_due").on("orders").column("receipt_due_at").run()
+    }
+    func revert(on db: any Database) async throws {
+        for field in [
+            "carrier", "tracking_number", "shipped_at", "delivered_at", "receipt_due_at", "receipt_extended_at",
+            "completed_at",
+        ] {
+            try await db.schema("orders").deleteField(FieldKey(stringLiteral: field)).update()
+        }
+    }
+}
+
+/// Reviews of completed order lines (one per line, by its buyer), merchants' replies, and fake-review signals.
+struct CreateReviews: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("reviews")
+            .field("id", .string, .identifier(auto: false))
+            .field("order_id", .string, .required)
+            .field("listing_id", .string, .required)
+            .field("buyer_id", .string, .required)
+            .field("merchant_id", .string, .required)
+            .field("rating", .int64, .required)
+            .field("body", .string, .required)
+            .field("reply", .string)
+            .field("created_at", .int64, .required)
+            .field("replied_at", .int64)
+            .unique(on: "order_id", "listing_id")
+            .create()
+        try await db.schema("review_signals")
+            .field("review_id", .string, .required)
+            .field("merchant_id", .string, .required)
+            .field("kind", .string, .required)
+            .field("detail", .string, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "reviews_by_listing").on("reviews").column("listing_id").column("created_at").run()
+        try await sql.create(index: "reviews_by_merchant").on("reviews").column("merchant_id").column("created_at")
+            .run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("review_signals").delete()
+        try await db.schema("reviews").delete()
     }
 }

@@ -827,6 +827,13 @@ public struct OrderRow: Codable, Sendable {
     public var created_at: Int64
     public var updated_at: Int64
     public var recipient_cipher: Data?
+    public var carrier: String?
+    public var tracking_number: String?
+    public var shipped_at: Int64?
+    public var delivered_at: Int64?
+    public var receipt_due_at: Int64?
+    public var receipt_extended_at: Int64?
+    public var completed_at: Int64?
 
     public init(
         id: String, checkout_id: String, buyer_id: String, merchant_id: String, status: String, total_fen: Int64,
@@ -912,6 +919,36 @@ public enum OrderStore {
     public static func list(merchantId: String, on db: any SQLDatabase) async throws -> [OrderRow] {
         try await db.select().column("*").from("orders").where("merchant_id", .equal, merchantId)
             .orderBy("created_at", .descending).limit(200).all(decoding: OrderRow.self)
+    }
+
+    public static func list(checkoutId: String, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.select().column("*").from("orders").where("checkout_id", .equal, checkoutId).orderBy("id")
+            .all(decoding: OrderRow.self)
+    }
+
+    public static func find(id: String, on db: any SQLDatabase) async throws -> OrderRow? {
+        try await db.select().column("*").from("orders").where("id", .equal, id).first(decoding: OrderRow.self)
+    }
+
+    /// Shipped or delivered orders whose receipt window has ended.
+    public static func receiptOverdue(now: Int64, limit: Int, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.raw(
+            """
+            SELECT * FROM orders WHERE status IN ('shipped', 'delivered') AND receipt_due_at < \(bind: now)
+            ORDER BY receipt_due_at LIMIT \(bind: limit)
+            """
+        ).all(decoding: OrderRow.self)
+    }
+
+    /// Sets fulfilment fields (shipment, delivery, receipt window, completion) of one order.
+    public static func update(id: String, _ fields: [String: (any Encodable & Sendable)?], on db: any SQLDatabase)
+        async throws
+    {
+        var update = db.update("orders").where("id", .equal, id)
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            if let value { update = update.set(name, to: value) } else { update = update.set(name, to: SQLLiteral.null) }
+        }
+        try await update.run()
     }
 
     public static func lines(orderIds: [String], on db: any SQLDatabase) async throws -> [OrderLineRow] {

@@ -1,5 +1,6 @@
 public import Domain
 import Foundation
+import Logging
 import SQLKit
 import Storage
 
@@ -27,6 +28,14 @@ public struct OrderView: Sendable, Codable, Equatable {
     public let totalFen: Int64
     public let payBy: Int64
     public let createdAt: Int64
+    public let carrier: String?
+    public let trackingNumber: String?
+    public let shippedAt: Int64?
+    public let deliveredAt: Int64?
+    /// When receipt is confirmed for the buyer unless they confirm or extend first.
+    public let receiptDueAt: Int64?
+    public let receiptExtended: Bool
+    public let completedAt: Int64?
     public let lines: [OrderLineView]
     /// Masked for everyone here; in full only in the buyer's export and the merchant's waybill.
     public let recipient: Recipient?
@@ -36,6 +45,8 @@ public struct CheckoutView: Sendable, Codable, Equatable {
     public let id: String
     public let totalFen: Int64
     public let orders: [OrderView]
+    /// The payment institution's hosted page; nil when it could not be reached (retry with `startPayment`).
+    public var payment: PaymentView?
 }
 
 /// The cart, checkout and orders (clause 2.4.1). Prices come from the listings only; stock is taken in the
@@ -124,8 +135,14 @@ public enum Orders {
                         details: ["merchant": order.merchant_id, "totalFen": String(order.total_fen)])
                 }, platform: platform, on: db)
         }
-        return CheckoutView(
-            id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient) })
+        var result = CheckoutView(
+            id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient.masked) })
+        do {
+            result.payment = try await Payments.start(checkoutId: checkoutId, caller: caller, platform: platform)
+        } catch let problem as Problem where problem.statusCode == 503 {
+            platform.logger.warning("payment provider unavailable at checkout", metadata: ["checkout": "\(checkoutId)"])
+        }
+        return result
     }
 
     // MARK: Orders
@@ -178,12 +195,14 @@ public enum Orders {
         return cancelled
     }
 
-    /// Applies one state-machine transition, with its side effects and audit event, in one transaction.
+    /// Applies one state-machine transition, with its side effects and audit event, in one transaction: stock
+    /// back when an unshipped order is cancelled, escrow to refunds when a paid order is cancelled or refunded,
+    /// escrow to the merchant when it completes. Refunds are sent to the provider after the commit.
     static func move(
-        _ order: OrderRow, _ action: OrderAction, by actor: OrderActor, actorId: String?, platform: Platform
-    )
-        async throws
-    {
+        _ order: OrderRow, _ action: OrderAction, by actor: OrderActor, actorId: String?, platform: Platform,
+        details: [String: String] = [:],
+        effects: @escaping @Sendable (_ now: Int64, _ db: any SQLDatabase) async throws -> Void = { _, _ in }
+    ) async throws {
         let from = OrderStatus(rawValue: order.status) ?? .onHold
         let to: OrderStatus
         do {
@@ -195,26 +214,43 @@ public enum Orders {
             case .notAllowed: throw Problem.forbidden(error.message)
             }
         }
-        try await platform.db.transaction { db in
-            guard
-                try await OrderStore.transition(
-                    id: order.id, from: from.rawValue, to: to.rawValue, now: platform.now, on: db)
+        let now = platform.now
+        let refund: RefundRow? = try await platform.db.transaction { db in
+            guard try await OrderStore.transition(id: order.id, from: from.rawValue, to: to.rawValue, now: now, on: db)
             else {
                 throw Problem(
                     type: "illegal-transition", status: 409, title: "Not now",
                     detail: "The order changed meanwhile; reload it.")
             }
-            if to == .cancelled, from == .awaitingPayment {
+            if to == .cancelled, from == .awaitingPayment || from == .awaitingShipment {
                 for line in try await OrderStore.lines(orderIds: [order.id], on: db) {
                     try await OrderStore.release(listingId: line.listing_id, quantity: line.quantity, on: db)
                 }
             }
+            var refund: RefundRow?
+            if (to == .cancelled && from != .awaitingPayment && from != .onHold) || to == .refunded {
+                guard let payment = try await PaymentStore.find(checkoutId: order.checkout_id, on: db) else {
+                    throw StorageError.missing("payment of order \(order.id)")
+                }
+                refund = try await Payments.openRefund(order, payment: payment, platform: platform, on: db)
+            }
+            if to == .completed {
+                try await OrderStore.update(id: order.id, ["completed_at": now], on: db)
+                try await LedgerStore.post(
+                    kind: .release, orderId: order.id, reference: "release:\(order.id)",
+                    postings: LedgerRules.release(
+                        order: order.id, merchant: order.merchant_id, totalFen: order.total_fen,
+                        feeBasisPoints: platform.settings.platformFeeBasisPoints), now: now, on: db)
+            }
+            try await effects(now, db)
             try await AuditTrail.record(
                 AuditEvent(
                     "order.\(action.rawValue)", actor: actorId, subject: order.buyer_id, object: "order:\(order.id)",
-                    details: ["from": from.rawValue, "to": to.rawValue, "by": actor.rawValue]),
+                    details: details.merging(["from": from.rawValue, "to": to.rawValue, "by": actor.rawValue]) { $1 }),
                 platform: platform, on: db)
+            return refund
         }
+        if let refund { await Payments.send(refund, platform: platform) }
     }
 
     /// Orders with their lines and recipient (masked for merchants; absent once the buyer's key is destroyed).
@@ -240,7 +276,10 @@ public enum Orders {
     private static func view(_ order: OrderRow, lines: [OrderLineRow], recipient: Recipient?) -> OrderView {
         OrderView(
             id: order.id, checkoutId: order.checkout_id, merchantId: order.merchant_id, status: order.status,
-            totalFen: order.total_fen, payBy: order.pay_by, createdAt: order.created_at,
+            totalFen: order.total_fen, payBy: order.pay_by, createdAt: order.created_at, carrier: order.carrier,
+            trackingNumber: order.tracking_number, shippedAt: order.shipped_at, deliveredAt: order.delivered_at,
+            receiptDueAt: order.receipt_due_at, receiptExtended: order.receipt_extended_at != nil,
+            completedAt: order.completed_at,
             lines: lines.map {
                 OrderLineView(listingId: $0.listing_id, title: $0.title, priceFen: $0.price_fen, quantity: $0.quantity)
             }, recipient: recipient)
