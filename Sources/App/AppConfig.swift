@@ -28,12 +28,20 @@ public struct AppConfig: Sendable {
     /// signs requests to it. Without them, identity checks answer 503 (`serve --demo` runs a sandbox).
     public var identityProviderURL: String?
     public var identityProviderSecret: String?
+    /// The payment institution: base URL, API key, and the base64 HMAC secret its callbacks are signed with.
+    /// Without them, payments answer 503 (`serve --demo` runs the payment sandbox).
+    public var paymentProviderURL: String?
+    public var paymentProviderAPIKey: String?
+    public var paymentProviderSecret: String?
+    /// The address consumers and providers reach the platform at (callbacks); defaults to http://host:port.
+    public var publicURL: String?
 
     public init() {}
 
     public var keyFilePath: String { dataDir + "/keys.json" }
     public var databaseLocation: DatabaseLocation { database ?? .sqliteFile(dataDir + "/covenant.sqlite") }
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+    public var publicBaseURL: String { publicURL ?? "\(tlsEnabled ? "https" : "http")://\(host):\(port)" }
 
     /// Reads `COVENANT_*` environment variables over the defaults; flags are applied by the CLI afterwards.
     public static func fromEnvironment(_ env: [String: String]) -> AppConfig {
@@ -49,6 +57,10 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_TLS_KEY"] { config.tlsKeyPath = value }
         if let value = env["COVENANT_IDENTITY_URL"], !value.isEmpty { config.identityProviderURL = value }
         if let value = env["COVENANT_IDENTITY_SECRET"], !value.isEmpty { config.identityProviderSecret = value }
+        if let value = env["COVENANT_PAYMENT_URL"], !value.isEmpty { config.paymentProviderURL = value }
+        if let value = env["COVENANT_PAYMENT_API_KEY"], !value.isEmpty { config.paymentProviderAPIKey = value }
+        if let value = env["COVENANT_PAYMENT_SECRET"], !value.isEmpty { config.paymentProviderSecret = value }
+        if let value = env["COVENANT_PUBLIC_URL"], !value.isEmpty { config.publicURL = value }
         if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
             config.trustForwardedFor = value == "1" || value == "true"
         }

@@ -21,15 +21,32 @@ public enum IdentityWire {
     }
 
     public static func signature(body: Data, timestamp: String, secret: Data) -> String {
+        WireSignature.sign(body: body, timestamp: timestamp, secret: secret)
+    }
+
+    public static func isSigned(body: Data, timestamp: String, signature: String, secret: Data) -> Bool {
+        WireSignature.isValid(body: body, timestamp: timestamp, signature: signature, secret: secret)
+    }
+}
+
+/// HMAC-SHA256 over `timestamp.body`, hex: how the platform and its providers sign what they send each other.
+public enum WireSignature {
+    public static func sign(body: Data, timestamp: String, secret: Data) -> String {
         Hex.encode(
             HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: secret)))
     }
 
-    /// Constant-time check of a request's signature.
-    public static func isSigned(body: Data, timestamp: String, signature: String, secret: Data) -> Bool {
+    /// Constant-time check of a signature.
+    public static func isValid(body: Data, timestamp: String, signature: String, secret: Data) -> Bool {
         guard let mac = Hex.decode(signature) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(
             mac, authenticating: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: secret))
+    }
+
+    /// Whether a timestamp (Unix seconds) is within `window` seconds of `now`.
+    public static func isFresh(_ timestamp: String, now: Date, window: Int64 = 300) -> Bool {
+        guard let seconds = Int64(timestamp) else { return false }
+        return abs(Int64(now.timeIntervalSince1970) - seconds) <= window
     }
 }
 

@@ -15,7 +15,7 @@ struct Covenant: AsyncParsableCommand {
         abstract: "Covenant: a marketplace platform in which every clause of the security agreement is enforced.",
         subcommands: [
             Serve.self, Migrate.self, Staff.self, Keys.self, AuditCommand.self, BenchCommand.self, TOTPCode.self,
-            PrivacyCommand.self,
+            PrivacyCommand.self, PaymentSandboxCommand.self, LedgerCommand.self,
         ]
     )
 

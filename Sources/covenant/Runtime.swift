@@ -74,6 +74,18 @@ enum Runtime {
             }
             platform.identityVerifier = HTTPIdentityVerifier(baseURL: url, secret: secret)
         }
+        platform.publicBaseURL = config.publicBaseURL
+        if let url = config.paymentProviderURL {
+            guard let key = config.paymentProviderAPIKey,
+                let secret = config.paymentProviderSecret.flatMap({ Data(base64Encoded: $0) }), secret.count >= 32
+            else {
+                await db.shutdown()
+                throw CLIFailure(
+                    "COVENANT_PAYMENT_URL needs COVENANT_PAYMENT_API_KEY and COVENANT_PAYMENT_SECRET (at least 32 bytes "
+                        + "of base64).")
+            }
+            platform.payments = HTTPPaymentProvider(baseURL: url, apiKey: key, callbackSecret: secret)
+        }
         try await recordKeyCreation(platform: platform, material: material)
         return platform
     }

@@ -39,6 +39,10 @@ struct Serve: AsyncParsableCommand {
                 if let sandbox {
                     platform.identityVerifier = try await sandbox.start(in: &group)
                 }
+                if demo && config.paymentProviderURL == nil {
+                    platform.payments = try await DemoPayments.start(
+                        in: &group, storage: config.dataDir + "/payment-sandbox.json")
+                }
                 let app = try buildApplication(platform: platform, config: config, logger: logger) { say(banner) }
                 // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
                 try await app.runService()
@@ -102,6 +106,32 @@ struct DemoSandbox {
         guard let port = await iterator.next() else { throw CLIFailure("The identity sandbox did not start.") }
         lines.forEach(say)
         return HTTPIdentityVerifier(baseURL: "http://127.0.0.1:\(port)", secret: secret)
+    }
+}
+
+/// `serve --demo` without a configured payment provider: the payment sandbox in the same process, on a free port,
+/// keeping its records next to the demo database.
+enum DemoPayments {
+    static func start(in group: inout ThrowingTaskGroup<Void, any Error>, storage: String) async throws
+        -> HTTPPaymentProvider
+    {
+        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let apiKey = Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        var quiet = Logger(label: "payment-sandbox")
+        quiet.logLevel = .warning
+        var options = PaymentSandbox.Options()
+        options.storagePath = storage
+        let sandbox = try PaymentSandbox(apiKey: apiKey, callbackSecret: secret, options: options, logger: quiet)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = sandbox.application { port in continuation.yield(port) }
+        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CLIFailure("The payment sandbox did not start.") }
+        say(
+            "Payment sandbox (demo) at http://127.0.0.1:\(port): pay with test card \(PaymentSandbox.succeedingCard) "
+                + "(\(PaymentSandbox.decliningCard) is declined; \(PaymentSandbox.challengeCard) asks for code "
+                + "\(PaymentSandbox.challengeCode)).")
+        return HTTPPaymentProvider(baseURL: "http://127.0.0.1:\(port)", apiKey: apiKey, callbackSecret: secret)
     }
 }
 

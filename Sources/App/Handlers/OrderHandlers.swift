@@ -42,16 +42,132 @@ struct OrderHandlers {
 
     /// Needs an `Idempotency-Key`: a retried checkout replays the first response instead of ordering twice.
     @Sendable func checkout(_ request: Request, context: ConsumerContext) async throws -> Response {
-        guard JSONBody.isJSON(request) else { throw Problem.unsupportedMediaType }
-        let data = Data(buffer: try await request.body.collect(upTo: maxBodyBytes))
+        let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(CheckoutBody.self, data: data)
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform, status: 201) {
+            try await Orders.checkout(recipient: body.recipient, caller: context.caller, platform: platform)
+        }
+    }
+
+    @Sendable func startPayment(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Payments.start(
+                checkoutId: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    @Sendable func payment(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Payments.status(
+                checkoutId: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    /// The payment institution's callback: no session, the signature is the authentication.
+    @Sendable func paymentCallback(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = Data(buffer: try await request.body.collect(upTo: maxBodyBytes))
+        try await Payments.handleCallback(
+            timestamp: request.headers[HTTPField.Name("X-Sandbox-Timestamp")!],
+            signature: request.headers[HTTPField.Name("X-Sandbox-Signature")!], body: body, platform: platform)
+        return Response(status: .noContent)
+    }
+
+    struct ShipBody: StrictDecodable {
+        static let fields: Set<String> = ["carrier", "trackingNumber"]
+        let carrier: String
+        let trackingNumber: String
+    }
+
+    @Sendable func ship(_ request: Request, context: MerchantContext) async throws -> Response {
+        let body = try await JSONBody.decode(ShipBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Orders.ship(
+                id: try context.parameters.require("id"), carrier: body.carrier, trackingNumber: body.trackingNumber,
+                caller: context.caller, platform: platform))
+    }
+
+    @Sendable func delivered(_ request: Request, context: MerchantContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Orders.markDelivered(
+                id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    /// Moves money (escrow to the merchant): needs an `Idempotency-Key`.
+    @Sendable func confirmReceipt(_ request: Request, context: ConsumerContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        return try await Self.idempotent(request, body: Data(), caller: context.caller, platform: platform) {
+            try await Orders.confirmReceipt(id: id, caller: context.caller, platform: platform)
+        }
+    }
+
+    @Sendable func extendReceipt(_ request: Request, context: ConsumerContext) async throws -> Response {
+        try JSONResponse.make(
+            try await Orders.extendReceipt(
+                id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    struct RefundBody: StrictDecodable {
+        static let fields: Set<String> = ["reason"]
+        let reason: String
+    }
+
+    /// Moves money when the order is unshipped (refunded at once): needs an `Idempotency-Key`.
+    @Sendable func requestRefund(_ request: Request, context: ConsumerContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
+        let body = try JSONBody.decode(RefundBody.self, data: data)
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) {
+            try await Orders.requestRefund(id: id, reason: body.reason, caller: context.caller, platform: platform)
+        }
+    }
+
+    struct RefundDecisionBody: StrictDecodable {
+        static let fields: Set<String> = ["approve"]
+        let approve: Bool
+    }
+
+    @Sendable func decideRefund(_ request: Request, context: MerchantContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
+        let body = try JSONBody.decode(RefundDecisionBody.self, data: data)
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) {
+            try await Orders.decideRefund(id: id, approve: body.approve, caller: context.caller, platform: platform)
+        }
+    }
+
+    @Sendable func balance(_ request: Request, context: MerchantContext) async throws -> Response {
+        try JSONResponse.make(try await Settlement.balance(caller: context.caller, platform: platform))
+    }
+
+    struct PayoutBody: StrictDecodable {
+        static let fields: Set<String> = ["amountFen"]
+        let amountFen: Int64
+    }
+
+    @Sendable func requestPayout(_ request: Request, context: MerchantContext) async throws -> Response {
+        let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
+        let body = try JSONBody.decode(PayoutBody.self, data: data)
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform, status: 201) {
+            try await Settlement.requestPayout(amountFen: body.amountFen, caller: context.caller, platform: platform)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func jsonData(_ request: Request, maxBytes: Int) async throws -> Data {
+        guard JSONBody.isJSON(request) else { throw Problem.unsupportedMediaType }
+        return Data(buffer: try await request.body.collect(upTo: maxBytes))
+    }
+
+    /// Runs a request that creates orders or moves money under its `Idempotency-Key` (REFERENCE.md): the first
+    /// response is stored and replayed, marked `Idempotent-Replayed: true`.
+    static func idempotent(
+        _ request: Request, body: Data, caller: Caller, platform: Platform, status: Int = 200,
+        _ operation: () async throws -> some Encodable
+    ) async throws -> Response {
         let stored = try await Idempotency.run(
-            key: request.headers[HTTPField.Name("Idempotency-Key")!], accountId: context.caller.accountId,
-            request: "POST /api/v1/checkouts", body: data, platform: platform
+            key: request.headers[HTTPField.Name("Idempotency-Key")!], accountId: caller.accountId,
+            request: "\(request.method) \(request.uri.path)", body: body, platform: platform
         ) {
-            let checkout = try await Orders.checkout(
-                recipient: body.recipient, caller: context.caller, platform: platform)
-            return (201, try JSONResponse.encode(checkout))
+            (status, try JSONResponse.encode(try await operation()))
         }
         var response = JSONResponse.raw(stored.body, status: HTTPResponse.Status(code: stored.status))
         if stored.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }

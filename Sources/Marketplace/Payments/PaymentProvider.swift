@@ -107,6 +107,6 @@ public struct NoPaymentProvider: PaymentProvider {
 extension Problem {
     /// A callback that is not the provider's, or not recent: refused, nothing changes.
     public static func badCallback(_ detail: String) -> Problem {
-        Problem(type: "bad-callback", status: 401, title: "Callback refused", detail: detail)
+        Problem(type: "bad-callback", status: 400, title: "Callback refused", detail: detail)
     }
 }
