@@ -61,6 +61,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     api.get("privacy-notice", use: privacy.notice)
     api.get("products", use: catalog.browse)
     api.get("products/:id", use: catalog.product)
+    api.get("products/:id/reviews", use: orders.reviews)
     api.post("payments/callback", use: orders.paymentCallback)
     api.get("audit/head", use: audit.head)
     api.get("audit/consistency", use: audit.consistency)
@@ -107,6 +108,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     consumer.post("orders/:id/confirm-receipt", use: orders.confirmReceipt)
     consumer.post("orders/:id/extend-receipt", use: orders.extendReceipt)
     consumer.post("orders/:id/refund", use: orders.requestRefund)
+    consumer.post("orders/:id/reviews", use: orders.createReview)
 
     let merchant = api.group("merchant", context: MerchantContext.self)
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
@@ -119,6 +121,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     merchant.post("orders/:id/refund-decision", use: requiring(.fulfilOrders, orders.decideRefund))
     merchant.get("balance", use: requiring(.viewFinance, orders.balance))
     merchant.post("payouts", use: requiring(.requestPayouts, orders.requestPayout))
+    merchant.post("reviews/:id/reply", use: requiring(.manageListings, orders.replyToReview))
     merchant.get("products", use: requiring(.manageListings, catalog.mine))
     merchant.post("products", use: requiring(.manageListings, catalog.create))
     merchant.put("products/:id", use: requiring(.manageListings, catalog.update))

@@ -5,6 +5,7 @@ import Foundation
 public import Logging
 public import Privacy
 public import Storage
+import Synchronization
 
 /// Security settings with their defaults (clauses 2.2, 3.2, 4.x). Every one can be configured.
 public struct SecuritySettings: Sendable {
@@ -53,7 +54,9 @@ public struct Platform: Sendable {
     /// The licensed payment institution (clause 2.4.2); until one is configured, payments answer 503.
     public var payments: any PaymentProvider = NoPaymentProvider()
     /// The platform's public address: payment callbacks and the hosted page's return link are built from it.
-    public var publicBaseURL = "http://127.0.0.1:8080"
+    /// Shared by every copy of the platform, so it can be set once the listening port is known.
+    public let publicAddress = PublicAddress("http://127.0.0.1:8080")
+    public var publicBaseURL: String { publicAddress.value }
     /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
     public var textMessages: any TextMessageSender = MessageOutbox()
     /// Data keys for audit writes, so an audited action costs no extra key query.
@@ -74,6 +77,20 @@ public struct Platform: Sendable {
     }
 
     var now: Int64 { clock.nowMillis }
+}
+
+/// A value set at start-up (or once the server's port is known) and read by every request.
+public final class PublicAddress: Sendable {
+    private let storage: Mutex<String>
+
+    public init(_ value: String) { storage = Mutex(value) }
+
+    public var value: String { storage.withLock { $0 } }
+
+    public func set(_ value: String) {
+        let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
+        storage.withLock { $0 = trimmed }
+    }
 }
 
 public enum PlatformError: Error, CustomStringConvertible {

@@ -337,6 +337,10 @@ public enum DataCatalog {
         static let rights =
             "PIPL Art. 13(1)(3): legal obligation to answer rights requests (PIPL Arts. 44-50, clause 2.3.5)"
         static let notPersonal = "Not personal information: platform operation (clause 2.1)"
+        static let accounting =
+            "Accounting Law and Accounting Archives Measures (records kept 30 years); no personal data in clear"
+        static let risk =
+            "PIPL Art. 13(1)(2) and E-commerce Law Art. 17: keeping reviews truthful (clause 2.4.1)"
     }
 
     /// What is left of a deleted account (id, role, dates): kept as long as the records that law requires to
@@ -740,6 +744,129 @@ public enum DataCatalog {
                     "recipient_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
                     "Recipient name, mobile number and address, under the buyer's key; merchants see them masked "
                         + "except through a waybill that stops working 15 days after completion (clause 2.3.2)."),
+                Column("carrier", .transaction, .general, "The carrier the merchant shipped with."),
+                Column("tracking_number", .transaction, .general, "The carrier's tracking number."),
+                Column("shipped_at", .transaction, .general, "When the merchant shipped it."),
+                Column("delivered_at", .transaction, .general, "When delivery was recorded."),
+                Column(
+                    "receipt_due_at", .transaction, .general,
+                    "When receipt is confirmed for the buyer (10 days after delivery, or shipment until then)."),
+                Column("receipt_extended_at", .transaction, .general, "When the buyer used their one extension."),
+                Column("completed_at", .transaction, .general, "When it completed and its escrow was released."),
+            ]),
+        Table(
+            "payments",
+            summary: "One payment per checkout through the licensed payment institution (clause 2.4.2): the "
+                + "platform keeps the provider's references, a keyed pseudonym of the card token, the brand and the "
+                + "last four digits; never a card number, expiry or security code.",
+            retention: .years(3, after: "the orders end"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the payment."),
+                Column("checkout_id", .operational, .general, form: .identifier, "The checkout it pays for."),
+                Column("provider", .transaction, .general, "Which payment institution handled it."),
+                Column("intent_id", .transaction, .general, form: .identifier, "The provider's payment intent."),
+                Column("amount_fen", .transaction, .important, "The amount asked for, in fen."),
+                Column("currency", .transaction, .general, "The currency (CNY)."),
+                Column("status", .transaction, .important, "pending, succeeded, failed or mismatch."),
+                Column("pay_url", .transaction, .general, "The provider's hosted payment page."),
+                Column(
+                    "token_index", .transaction, .important, form: .blindIndex,
+                    "Keyed pseudonym of the provider's card token (fake-review signals compare it; it cannot pay)."),
+                Column("card_brand", .transaction, .general, "The card's brand, as the provider reported it."),
+                Column("card_last4", .transaction, .general, "The card's last four digits, as the provider reported."),
+                Column("created_at", .operational, .general, "When the payment was opened."),
+                Column("updated_at", .operational, .general, "When its state last changed."),
+            ]),
+        Table(
+            "payment_events",
+            summary: "Ids of the payment provider's callbacks already applied, so a duplicate delivery changes "
+                + "nothing; callbacks older than 300 seconds are refused, so a day's ids suffice.",
+            retention: .days(2), legalBasis: Basis.notPersonal,
+            [
+                Column("event_id", .operational, .general, form: .identifier, "The provider's event id."),
+                Column("type", .operational, .general, "The kind of event."),
+                Column("received_at", .operational, .general, "When it was first applied."),
+            ]),
+        Table(
+            "ledger_entries",
+            summary: "The double-entry ledger's entries (capture, release, refund, payout): accounting records, "
+                + "kept permanently so every balance stays provable.",
+            retention: .permanent, legalBasis: Basis.accounting,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the entry."),
+                Column("kind", .transaction, .important, "What happened: capture, mismatch, release, refund, payout (and their settlement)."),
+                Column("order_id", .transaction, .general, form: .identifier, "The order it concerns, if one."),
+                Column("reference", .operational, .general, "What makes it happen once (e.g. release:<order>)."),
+                Column("created_at", .transaction, .general, "When it was posted."),
+            ]),
+        Table(
+            "ledger_postings",
+            summary: "The postings of each ledger entry: an account and a signed amount; each entry sums to zero.",
+            retention: .permanent, legalBasis: Basis.accounting,
+            [
+                Column("entry_id", .operational, .general, form: .identifier, "The entry."),
+                Column(
+                    "account", .transaction, .important,
+                    "clearing, fees, refunds, payouts, escrow:<order>, merchant:<merchant>, suspense:<checkout>."),
+                Column("amount_fen", .transaction, .important, "Fen; debit positive, credit negative."),
+            ]),
+        Table(
+            "refunds",
+            summary: "Refunds paid back through the payment institution: pending until it confirms.",
+            retention: .years(3, after: "the order ends"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id; the provider's reference."),
+                Column("order_id", .operational, .general, form: .identifier, "The order refunded."),
+                Column("payment_id", .operational, .general, form: .identifier, "The payment it goes back to."),
+                Column("provider_refund_id", .transaction, .general, form: .identifier, "The provider's refund."),
+                Column("amount_fen", .transaction, .important, "How much, in fen."),
+                Column("status", .transaction, .general, "pending or succeeded."),
+                Column("created_at", .transaction, .general, "When it was opened."),
+            ]),
+        Table(
+            "payouts",
+            summary: "Merchants' payouts through the payment institution (only for real-name verified merchants).",
+            retention: .years(3, after: "the payout"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id; the provider's reference."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant paid."),
+                Column("requested_by", .personal, .general, form: .identifier, "The owner who asked for it."),
+                Column("amount_fen", .transaction, .important, "How much, in fen."),
+                Column("status", .transaction, .general, "pending or paid."),
+                Column("provider_payout_id", .transaction, .general, form: .identifier, "The provider's payout."),
+                Column("created_at", .transaction, .general, "When it was asked for."),
+                Column("updated_at", .transaction, .general, "When its state last changed."),
+            ]),
+        Table(
+            "reviews",
+            summary: "Buyers' reviews of completed order lines (screened like listings) and merchants' replies; "
+                + "an erased buyer's review text is removed.",
+            retention: .years(3, after: "the review"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the review."),
+                Column("order_id", .operational, .general, form: .identifier, "The completed order."),
+                Column("listing_id", .transaction, .general, form: .identifier, "The listing reviewed."),
+                Column("buyer_id", .personal, .general, form: .identifier, "Who wrote it."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant reviewed."),
+                Column("rating", .transaction, .general, "1 to 5 stars."),
+                Column(
+                    "body", .transaction, .general, retention: .untilAccountDeleted,
+                    "What the buyer wrote and chose to publish (screened; emptied when their account is erased)."),
+                Column("reply", .transaction, .general, "The merchant's reply (cannot delete the review)."),
+                Column("created_at", .transaction, .general, "When it was written."),
+                Column("replied_at", .transaction, .general, "When the merchant replied."),
+            ]),
+        Table(
+            "review_signals",
+            summary: "Signs that a review may be fake (shared devices or payment tokens with the merchant, bursts), "
+                + "recorded for the risk engine.",
+            retention: .years(1, after: "the signal"), legalBasis: Basis.risk,
+            [
+                Column("review_id", .operational, .general, form: .identifier, "The review."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant it favours."),
+                Column("kind", .operational, .general, "shared_device, shared_payment_token or burst."),
+                Column("detail", .operational, .general, "What was seen (counts; no personal data)."),
+                Column("created_at", .operational, .general, "When it was recorded."),
             ]),
         Table(
             "waybill_grants",

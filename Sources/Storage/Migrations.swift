@@ -492,15 +492,14 @@ struct CreatePaymentsAndLedger: AsyncMigration {
 /// Shipment, delivery and receipt: the buyer's window to confirm, extendable once, then confirmed by the system.
 struct AddOrderFulfilment: AsyncMigration {
     func prepare(on db: any Database) async throws {
-        try await db.schema("orders")
-            .field("carrier", .string)
-            .field("tracking_number", .string)
-            .field("shipped_at", .int64)
-            .field("delivered_at", .int64)
-            .field("receipt_due_at", .int64)
-            .field("receipt_extended_at", .int64)
-            .field("completed_at", .int64)
-            .update()
+        // One column per statement: SQLite adds one column at a time.
+        let columns: [(String, DatabaseSchema.DataType)] = [
+            ("carrier", .string), ("tracking_number", .string), ("shipped_at", .int64), ("delivered_at", .int64),
+            ("receipt_due_at", .int64), ("receipt_extended_at", .int64), ("completed_at", .int64),
+        ]
+        for (name, type) in columns {
+            try await db.schema("orders").field(FieldKey(stringLiteral: name), type).update()
+        }
         let sql = db as! any SQLDatabase
         try await sql.create(index: "orders_by_receipt_due").on("orders").column("receipt_due_at").run()
     }

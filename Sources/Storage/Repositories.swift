@@ -505,6 +505,8 @@ public enum ErasureStore {
         for table in ["known_devices", "recovery_codes", "security_notices", "cart_items"] {
             try await db.delete(from: table).where("account_id", .equal, accountId).run()
         }
+        // What the person wrote goes; the rating stays (it is not about them).
+        try await db.update("reviews").set("body", to: "").where("buyer_id", .equal, accountId).run()
     }
 }
 

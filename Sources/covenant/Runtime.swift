@@ -74,7 +74,7 @@ enum Runtime {
             }
             platform.identityVerifier = HTTPIdentityVerifier(baseURL: url, secret: secret)
         }
-        platform.publicBaseURL = config.publicBaseURL
+        platform.publicAddress.set(config.publicBaseURL)
         if let url = config.paymentProviderURL {
             guard let key = config.paymentProviderAPIKey,
                 let secret = config.paymentProviderSecret.flatMap({ Data(base64Encoded: $0) }), secret.count >= 32

@@ -150,6 +150,39 @@ struct OrderHandlers {
         }
     }
 
+    struct ReviewBody: StrictDecodable {
+        static let fields: Set<String> = ["listingId", "rating", "text"]
+        let listingId: String
+        let rating: Int64
+        let text: String
+    }
+
+    @Sendable func createReview(_ request: Request, context: ConsumerContext) async throws -> Response {
+        let body = try await JSONBody.decode(ReviewBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Reviews.create(
+                orderId: try context.parameters.require("id"), listingId: body.listingId, rating: body.rating,
+                text: body.text, caller: context.caller, platform: platform), status: .created)
+    }
+
+    struct ReplyBody: StrictDecodable {
+        static let fields: Set<String> = ["text"]
+        let text: String
+    }
+
+    @Sendable func replyToReview(_ request: Request, context: MerchantContext) async throws -> Response {
+        let body = try await JSONBody.decode(ReplyBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Reviews.reply(
+                reviewId: try context.parameters.require("id"), text: body.text, caller: context.caller,
+                platform: platform))
+    }
+
+    @Sendable func reviews(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try JSONResponse.make(
+            ["reviews": try await Reviews.forListing(try context.parameters.require("id"), platform: platform)])
+    }
+
     // MARK: Helpers
 
     static func jsonData(_ request: Request, maxBytes: Int) async throws -> Data {

@@ -48,6 +48,15 @@ public enum RetentionEnforcement {
         Rule(table: "listings") { cutoff in
             "status IN ('withdrawn', 'rejected') AND updated_at < \(bind: cutoff)"
         },
+        // Payments and refunds go with their orders; event ids once no callback could be fresh.
+        Rule(table: "payments") { cutoff in
+            "created_at < \(bind: cutoff) AND checkout_id NOT IN (SELECT checkout_id FROM orders)"
+        },
+        Rule(table: "refunds") { _ in "order_id NOT IN (SELECT id FROM orders)" },
+        Rule(table: "payment_events") { cutoff in "received_at < \(bind: cutoff)" },
+        Rule(table: "payouts") { cutoff in "status = 'paid' AND updated_at < \(bind: cutoff)" },
+        Rule(table: "reviews") { cutoff in "created_at < \(bind: cutoff)" },
+        Rule(table: "review_signals") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "subject_keys") { cutoff in "destroyed_at IS NOT NULL AND destroyed_at < \(bind: cutoff)" },
     ]
 
