@@ -46,7 +46,10 @@ public enum LedgerRules {
 
     /// A payment whose amount or currency did not match: captured, held in suspense.
     public static func mismatch(checkout: String, amountFen: Int64) -> [LedgerPosting] {
-        [LedgerPosting(LedgerAccount.clearing, amountFen), LedgerPosting(LedgerAccount.suspense(checkout: checkout), -amountFen)]
+        [
+            LedgerPosting(LedgerAccount.clearing, amountFen),
+            LedgerPosting(LedgerAccount.suspense(checkout: checkout), -amountFen),
+        ]
     }
 
     /// An order completed: its escrow goes to the merchant, less the platform's fee.
@@ -143,7 +146,9 @@ public enum LedgerInvariants {
     ) -> String? {
         var balances: [String: Int64] = [:]
         for entry in entries {
-            guard entry.postings.count >= 2 else { return "entry \(entry.id) (\(entry.kind)) has fewer than two postings" }
+            guard entry.postings.count >= 2 else {
+                return "entry \(entry.id) (\(entry.kind)) has fewer than two postings"
+            }
             let sum = entry.postings.reduce(Int64(0)) { $0 + $1.amountFen }
             guard sum == 0 else { return "entry \(entry.id) (\(entry.kind)) does not balance: off by \(sum) fen" }
             for posting in entry.postings { balances[posting.account, default: 0] += posting.amountFen }
@@ -159,7 +164,9 @@ public enum LedgerInvariants {
         for (account, balance) in balances.sorted(by: { $0.key < $1.key }) where account.hasPrefix("merchant:") {
             guard balance <= 0 else { return "\(account) is negative: \(-balance) fen" }
         }
-        for (account, pending) in [(LedgerAccount.refunds, inFlight.refundsFen), (LedgerAccount.payouts, inFlight.payoutsFen)]
+        for (account, pending) in [
+            (LedgerAccount.refunds, inFlight.refundsFen), (LedgerAccount.payouts, inFlight.payoutsFen),
+        ]
         where -(balances[account] ?? 0) != pending {
             return "\(account) holds \(-(balances[account] ?? 0)) fen but \(pending) fen are in flight"
         }

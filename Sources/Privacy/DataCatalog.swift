@@ -794,7 +794,9 @@ public enum DataCatalog {
             retention: .permanent, legalBasis: Basis.accounting,
             [
                 Column("id", .operational, .general, form: .identifier, "Random id of the entry."),
-                Column("kind", .transaction, .important, "What happened: capture, mismatch, release, refund, payout (and their settlement)."),
+                Column(
+                    "kind", .transaction, .important,
+                    "What happened: capture, mismatch, release, refund, payout (and their settlement)."),
                 Column("order_id", .transaction, .general, form: .identifier, "The order it concerns, if one."),
                 Column("reference", .operational, .general, "What makes it happen once (e.g. release:<order>)."),
                 Column("created_at", .transaction, .general, "When it was posted."),

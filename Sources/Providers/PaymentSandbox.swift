@@ -108,7 +108,9 @@ public final class PaymentSandbox: Sendable {
     // MARK: Server-to-server API
 
     private func createIntent(_ request: Request) async throws -> Response {
-        guard authorized(request) else { return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized) }
+        guard authorized(request) else {
+            return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized)
+        }
         guard let asked = try? JSONDecoder().decode(PaymentWire.IntentRequest.self, from: try await body(request)),
             asked.amountFen > 0, asked.currency == "CNY"
         else { return Self.json(PaymentWire.ErrorReply(error: "malformed intent"), .badRequest) }
@@ -130,7 +132,9 @@ public final class PaymentSandbox: Sendable {
     }
 
     private func refund(_ request: Request) async throws -> Response {
-        guard authorized(request) else { return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized) }
+        guard authorized(request) else {
+            return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized)
+        }
         guard let asked = try? JSONDecoder().decode(PaymentWire.RefundRequest.self, from: try await body(request)),
             asked.amountFen > 0
         else { return Self.json(PaymentWire.ErrorReply(error: "malformed refund"), .badRequest) }
@@ -156,7 +160,9 @@ public final class PaymentSandbox: Sendable {
     }
 
     private func payout(_ request: Request) async throws -> Response {
-        guard authorized(request) else { return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized) }
+        guard authorized(request) else {
+            return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized)
+        }
         guard let asked = try? JSONDecoder().decode(PaymentWire.PayoutRequest.self, from: try await body(request)),
             asked.amountFen > 0
         else { return Self.json(PaymentWire.ErrorReply(error: "malformed payout"), .badRequest) }
@@ -172,7 +178,9 @@ public final class PaymentSandbox: Sendable {
     }
 
     private func totals(_ request: Request) async throws -> Response {
-        guard authorized(request) else { return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized) }
+        guard authorized(request) else {
+            return Self.json(PaymentWire.ErrorReply(error: "unauthorized"), .unauthorized)
+        }
         let totals = state.withLock { state in
             ProviderTotals(
                 capturedFen: state.intents.values.filter { $0.status == "succeeded" }
@@ -186,7 +194,9 @@ public final class PaymentSandbox: Sendable {
     // MARK: Hosted payment page
 
     private func payPage(id: String, message: String? = nil) -> Response {
-        guard let intent = state.withLock({ $0.intents[id] }) else { return Self.html("<p>No such payment.</p>", .notFound) }
+        guard let intent = state.withLock({ $0.intents[id] }) else {
+            return Self.html("<p>No such payment.</p>", .notFound)
+        }
         guard intent.status == "requires_payment" else { return finished(intent) }
         let amount = Money(minorUnits: intent.request.amountFen, currency: .cny).formatted
         return Self.html(
@@ -294,7 +304,8 @@ public final class PaymentSandbox: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: PaymentWire.timestampHeader, value: timestamp)
         request.headers.add(
-            name: PaymentWire.signatureHeader, value: WireSignature.sign(body: body, timestamp: timestamp, secret: secret))
+            name: PaymentWire.signatureHeader,
+            value: WireSignature.sign(body: body, timestamp: timestamp, secret: secret))
         request.body = .bytes(ByteBuffer(data: body))
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) else { return false }
         _ = try? await response.body.collect(upTo: 64 * 1024)

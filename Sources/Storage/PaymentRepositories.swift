@@ -73,7 +73,10 @@ public enum PaymentStore {
     public static func tokenIndexes(buyerIds: [String], on db: any SQLDatabase) async throws -> Set<String> {
         guard !buyerIds.isEmpty else { return [] }
         let rows = try await db.select().column(SQLColumn("token_index", table: "payments")).from("payments")
-            .join("checkouts", on: SQLColumn("id", table: "checkouts"), .equal, SQLColumn("checkout_id", table: "payments"))
+            .join(
+                "checkouts", on: SQLColumn("id", table: "checkouts"), .equal,
+                SQLColumn("checkout_id", table: "payments")
+            )
             .where(SQLColumn("buyer_id", table: "checkouts"), .in, SQLBind.group(buyerIds))
             .where(SQLColumn("token_index", table: "payments"), .isNot, SQLLiteral.null)
             .all()
@@ -137,7 +140,7 @@ public enum LedgerStore {
     /// The balance of one account (debits positive).
     public static func balance(account: String, on db: any SQLDatabase) async throws -> Int64 {
         let row = try await db.raw(
-            "SELECT COALESCE(SUM(amount_fen), 0) AS total FROM ledger_postings WHERE account = \(bind: account)"
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM ledger_postings WHERE account = \(bind: account)"
         ).first()
         return try row?.decode(column: "total", as: Int64.self) ?? 0
     }
@@ -160,7 +163,7 @@ public enum LedgerStore {
     public static func inFlight(on db: any SQLDatabase) async throws -> (refundsFen: Int64, payoutsFen: Int64) {
         func sum(_ table: String) async throws -> Int64 {
             try await db.raw(
-                "SELECT COALESCE(SUM(amount_fen), 0) AS total FROM \(ident: table) WHERE status = 'pending'"
+                "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM \(ident: table) WHERE status = 'pending'"
             ).first()?.decode(column: "total", as: Int64.self) ?? 0
         }
         return (try await sum("refunds"), try await sum("payouts"))

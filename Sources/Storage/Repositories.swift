@@ -948,7 +948,11 @@ public enum OrderStore {
     {
         var update = db.update("orders").where("id", .equal, id)
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-            if let value { update = update.set(name, to: value) } else { update = update.set(name, to: SQLLiteral.null) }
+            if let value {
+                update = update.set(name, to: value)
+            } else {
+                update = update.set(name, to: SQLLiteral.null)
+            }
         }
         try await update.run()
     }

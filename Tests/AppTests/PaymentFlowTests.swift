@@ -26,7 +26,8 @@ struct PaymentFlowTests {
             try await stack.expectLedgerBalanced("setup")
 
             // act: browse without signing in, then cart and checkout
-            let browse = try await client.send(.get, "/api/v1/products?q=龙井".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)
+            let browse = try await client.send(
+                .get, "/api/v1/products?q=龙井".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)
             #expect(browse.status == 200)
             #expect(browse.body.contains(tea))
             let buyer = try await client.newSession(login: "13800138801")
@@ -62,7 +63,9 @@ struct PaymentFlowTests {
             try await stack.expectLedgerBalanced("payment")
 
             // act: the tea merchant ships; the buyer confirms receipt (an Idempotency-Key retry has one effect)
-            let teaOrder = try #require(orders.first { $0["merchantId"] as? String != nil && ($0["lines"] as? [[String: Any]])?.first?["listingId"] as? String == tea }?["id"] as? String)
+            let teaOrder = try #require(
+                orders.first { ($0["lines"] as? [[String: Any]])?.first?["listingId"] as? String == tea }?["id"]
+                    as? String)
             let shipped = try await client.send(
                 .post, "/api/v1/merchant/orders/\(teaOrder)/ship", token: teaOwner,
                 json: #"{"carrier":"顺丰速运","trackingNumber":"SF1234567890"}"#)

@@ -140,8 +140,10 @@ final class SandboxProcess: Sendable {
     static func executable() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["COVENANT_BIN"] { return URL(fileURLWithPath: path) }
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("covenant"),
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/covenant"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "covenant"),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+                ".build/debug/covenant"),
         ]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw TestFailure(description: "the covenant executable is not built (swift build) at \(candidates)")

@@ -24,7 +24,9 @@ public enum Payments {
         try caller.require(.shop)
         let db = platform.db.sql
         let orders = try await OrderStore.list(checkoutId: checkoutId, on: db)
-        guard let first = orders.first, first.buyer_id == caller.accountId else { throw Problem.notFound("The checkout") }
+        guard let first = orders.first, first.buyer_id == caller.accountId else {
+            throw Problem.notFound("The checkout")
+        }
         if let payment = try await PaymentStore.find(checkoutId: checkoutId, on: db), payment.pay_url != nil {
             return view(payment)
         }
@@ -41,11 +43,13 @@ public enum Payments {
         let intent = try await platform.payments.createIntent(
             PaymentIntentRequest(
                 reference: checkoutId, amountFen: payment.amount_fen, currency: payment.currency,
-                description: "Covenant checkout \(checkoutId.prefix(8))", callbackURL: base + "/api/v1/payments/callback",
+                description: "Covenant checkout \(checkoutId.prefix(8))",
+                callbackURL: base + "/api/v1/payments/callback",
                 returnURL: base + "/api/v1/checkouts/\(checkoutId)/payment"))
         let now = platform.now
         try await platform.db.transaction { [payment] db in
-            try await PaymentStore.attachIntent(id: payment.id, intentId: intent.id, payURL: intent.payURL, now: now, on: db)
+            try await PaymentStore.attachIntent(
+                id: payment.id, intentId: intent.id, payURL: intent.payURL, now: now, on: db)
             try await AuditTrail.record(
                 AuditEvent(
                     "payment.start", actor: caller.accountId, subject: caller.accountId,
@@ -117,7 +121,9 @@ public enum Payments {
 
     /// Money captured for every order of the checkout: each awaiting order is paid into its escrow; an order
     /// cancelled meanwhile (the payment window ran out) is refunded.
-    private static func capture(_ payment: PaymentRow, orders owed: [OrderRow], platform: Platform, on db: any SQLDatabase)
+    private static func capture(
+        _ payment: PaymentRow, orders owed: [OrderRow], platform: Platform, on db: any SQLDatabase
+    )
         async throws -> [RefundRow]
     {
         let now = platform.now

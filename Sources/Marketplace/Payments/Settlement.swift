@@ -26,12 +26,13 @@ public enum Settlement {
         try caller.require(.viewFinance)
         guard let merchantId = caller.merchantId else { throw Problem.forbidden("This is for merchants.") }
         let db = platform.db.sql
-        let escrow = try await db.raw(
-            """
-            SELECT COALESCE(SUM(total_fen), 0) AS total FROM orders WHERE merchant_id = \(bind: merchantId)
-            AND status IN ('awaiting_shipment', 'shipped', 'delivered', 'refund_requested')
-            """
-        ).first()?.decode(column: "total", as: Int64.self) ?? 0
+        let escrow =
+            try await db.raw(
+                """
+                SELECT CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) AS total FROM orders WHERE merchant_id = \(bind: merchantId)
+                AND status IN ('awaiting_shipment', 'shipped', 'delivered', 'refund_requested')
+                """
+            ).first()?.decode(column: "total", as: Int64.self) ?? 0
         return MerchantBalanceView(
             availableFen: -(try await LedgerStore.balance(account: LedgerAccount.merchant(merchantId), on: db)),
             inEscrowFen: escrow, payouts: try await PayoutStore.list(merchantId: merchantId, on: db).map(view))
@@ -60,7 +61,8 @@ public enum Settlement {
             try await PayoutStore.insert(payout, on: db)
             try await LedgerStore.post(
                 kind: .payout, orderId: nil, reference: "payout:\(payout.id)",
-                postings: LedgerRules.payoutReserved(merchant: merchantId, amountFen: amountFen), now: payout.created_at,
+                postings: LedgerRules.payoutReserved(merchant: merchantId, amountFen: amountFen),
+                now: payout.created_at,
                 on: db)
             try await AuditTrail.record(
                 AuditEvent(
