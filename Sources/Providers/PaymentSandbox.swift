@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Crypto
-public import Domain
+import Domain
 public import Foundation
 import HTTPTypes
 public import Hummingbird
 public import Logging
-public import Marketplace
+import Marketplace
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -224,7 +224,7 @@ public final class PaymentSandbox: Sendable {
         case Self.succeedingCard: return complete(id: id, card: card)
         case Self.challengeCard:
             guard state.withLock({ $0.intents[id]?.status }) == "requires_payment" else { return payPage(id: id) }
-            _ = mutate { $0.intents[id]?.status = "requires_challenge" }
+            mutate { $0.intents[id]?.status = "requires_challenge" }
             return Self.html(
                 """
                 <h1>Confirm it is you</h1><form method="post" action="/pay/\(id)/challenge">
@@ -240,7 +240,7 @@ public final class PaymentSandbox: Sendable {
         let form = Self.form(try await body(request))
         guard state.withLock({ $0.intents[id]?.status }) == "requires_challenge" else { return payPage(id: id) }
         guard form["code"] == Self.challengeCode else {
-            _ = mutate { $0.intents[id]?.status = "requires_payment" }
+            mutate { $0.intents[id]?.status = "requires_payment" }
             return payPage(id: id, message: "The code was wrong; the payment was not made.")
         }
         _ = mutate { $0.intents[id]?.status = "requires_payment" }
@@ -287,7 +287,7 @@ public final class PaymentSandbox: Sendable {
         var delay = options.retryBaseMillis
         for _ in 0..<options.maxAttempts {
             if await post(body, to: callback.url) {
-                _ = mutate { $0.undelivered[callback.event.eventId] = nil }
+                mutate { $0.undelivered[callback.event.eventId] = nil }
                 if Double.random(in: 0..<1) < options.duplicateRate { _ = await post(body, to: callback.url) }
                 return
             }

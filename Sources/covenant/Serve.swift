@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
         do {
             if demo { try await DemoCommand.seedAndPrint(platform: platform, config: config) }
             let sandbox = demo && config.identityProviderURL == nil ? DemoSandbox() : nil
-            if let sandbox { platform.textMessages = ConsoleOutbox() }
+            if sandbox != nil { platform.textMessages = ConsoleOutbox() }
             let changed = try await ConfigurationChanges.record(config.security, platform: platform)
             if !changed.isEmpty { logger.notice("security settings recorded", metadata: ["changed": "\(changed)"]) }
             let scheme = config.tlsEnabled ? "https" : "http"
