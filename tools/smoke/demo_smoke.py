@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test of the README's first command: `covenant serve --demo` prints working logins and exits
 cleanly on SIGTERM. Standard library only. Usage: demo_smoke.py PATH/TO/covenant"""
-import base64, hashlib, hmac, json, os, re, signal, struct, subprocess, sys, tempfile, time, urllib.request, urllib.error
+import base64, hashlib, hmac, json, os, re, signal, struct, subprocess, sys, tempfile, time, urllib.parse, urllib.request, urllib.error
 
 def totp(secret_b32: str, at: float) -> str:
     key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
@@ -75,12 +75,78 @@ def check_audit_cli(binary, data_dir):
     return problems
 
 
+RECIPIENT = {"name": "欧阳小燕", "phone": "13912340987",
+             "address": {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路 477 号 8 幢 1203"}}
+
+
+def check_purchase(base, logins):
+    """A consumer buys a demo product and pays on the payment sandbox's hosted page; the callback marks it paid."""
+    consumer = next((l for l in logins if l[0].startswith("consumer")), None)
+    status, session = call(base, "POST", "/api/v1/sessions", {"login": consumer[1], "password": consumer[2]})
+    token = session.get("token")
+    status, products = call(base, "GET", "/api/v1/products")
+    items = products.get("products") or products.get("items") or []
+    if status != 200 or not items:
+        return [f"browse: {status} {products}"]
+    cheapest = min(items, key=lambda item: item["priceFen"])
+    status, cart = call(base, "POST", "/api/v1/cart/items", {"listingId": cheapest["id"], "quantity": 1}, token)
+    if status != 200:
+        return [f"cart: {status} {cart}"]
+    request = urllib.request.Request(base + "/api/v1/checkouts", method="POST",
+                                     data=json.dumps({"recipient": RECIPIENT}).encode())
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", "Bearer " + token)
+    request.add_header("Idempotency-Key", "smoke-" + str(time.time()))
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            checkout = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return [f"checkout: {error.code} {error.read()[:300]}"]
+    pay_url = (checkout.get("payment") or {}).get("payURL")
+    if not pay_url:
+        return [f"checkout without a payment page: {checkout}"]
+    form = urllib.parse.urlencode({"card": "4242424242424242", "expiry": "12/30", "cvc": "123"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(pay_url, data=form, method="POST"), timeout=10) as page:
+        if "Payment complete" not in page.read().decode():
+            return ["the hosted page did not complete the payment"]
+    for _ in range(100):
+        status, payment = call(base, "GET", f"/api/v1/checkouts/{checkout['id']}/payment", token=token)
+        if payment.get("status") == "succeeded":
+            print(f"purchase: paid {payment['amountFen']} fen with {payment['cardBrand']} {payment['cardLast4']}")
+            return []
+        time.sleep(0.1)
+    return [f"the payment callback never arrived: {payment}"]
+
+
+def check_ledger_cli(binary, data_dir):
+    """`covenant ledger check` passes on the demo's ledger and names a tampered posting."""
+    import sqlite3
+    intact = subprocess.run([binary, "ledger", "check", "--offline", "--data-dir", data_dir],
+                            capture_output=True, text=True)
+    print("ledger check:", (intact.stdout + intact.stderr).strip())
+    problems = []
+    if intact.returncode != 0:
+        problems.append(f"ledger check on the untouched ledger: {intact.returncode} {intact.stderr}")
+    database = sqlite3.connect(os.path.join(data_dir, "covenant.sqlite"))
+    changed = database.execute("UPDATE ledger_postings SET amount_fen = amount_fen + 1 "
+                               "WHERE rowid = (SELECT MIN(rowid) FROM ledger_postings)").rowcount
+    database.commit()
+    database.close()
+    broken = subprocess.run([binary, "ledger", "check", "--offline", "--data-dir", data_dir],
+                            capture_output=True, text=True)
+    print("ledger check after tampering:", (broken.stdout + broken.stderr).strip())
+    if changed != 1 or broken.returncode == 0 or "does not balance" not in broken.stdout + broken.stderr:
+        problems.append(f"ledger check missed a tampered posting: {broken.returncode} {broken.stderr}")
+    return problems
+
+
 def check_logs(output, logins):
     """No login, phone number or test identity in the server's log lines (the demo banner prints the logins
     on purpose; log lines start with a timestamp)."""
     log_lines = [line for line in output.splitlines() if re.match(r"^\d{4}-\d{2}-\d{2}T", line)]
     identities = re.findall(r"^\s+(\S+)\s+(\d{17}[\dX])$", output, re.M)
     secrets = [login for _, login, _, _ in logins] + [part for pair in identities for part in pair]
+    secrets += [RECIPIENT["name"], RECIPIENT["phone"], RECIPIENT["address"]["detail"]]
     leaks = [(secret, line) for line in log_lines for secret in secrets if secret in line]
     return [f"personal data in a log line: {line}" for _, line in leaks[:3]]
 
@@ -124,6 +190,7 @@ def main(binary: str) -> int:
             if status != 200:
                 failures.append(f"merchant owner: staff list {status} {staff}")
     failures += check_audit_log(base, logins)
+    failures += check_purchase(base, logins)
     server.send_signal(signal.SIGTERM)
     try:
         code = server.wait(timeout=20)
@@ -134,6 +201,7 @@ def main(binary: str) -> int:
         failures.append("did not stop within 20 s of SIGTERM")
     failures += check_logs(output + (server.stdout.read() or ""), logins)
     failures += check_audit_cli(binary, data_dir)
+    failures += check_ledger_cli(binary, data_dir)
     if oct(os.stat(os.path.join(data_dir, "keys.json")).st_mode & 0o777) != oct(0o600):
         failures.append("key file is not mode 0600")
     for failure in failures:
