@@ -365,7 +365,8 @@ struct PrivacyTests {
                     }
                     // an order stores the recipient
                     _ = try await OrderTests.add(client, token, listing, 1)
-                    let body = OrderTests.recipient(street).replacingOccurrences(of: "13912345678", with: recipientPhone)
+                    let body = OrderTests.recipient(street).replacingOccurrences(
+                        of: "13912345678", with: recipientPhone)
                     #expect(try await OrderTests.checkout(client, token, body: body).status == 201)
                     _ = try await client.send(.get, "/api/v1/me/export", token: token)
                 }
@@ -393,7 +394,8 @@ struct PrivacyTests {
             throw TestFailure(description: "an in-memory database has nothing to scan")
         case .postgres(let url):
             let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-            let candidates = versions.sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin/pg_dump" } + ["/usr/bin/pg_dump"]
+            let candidates =
+                versions.sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin/pg_dump" } + ["/usr/bin/pg_dump"]
             let dump = try #require(
                 candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "pg_dump is not installed")
             let process = Process()
