@@ -116,6 +116,8 @@ let package = Package(
             dependencies: [
                 "App", "Storage", "Marketplace", "Privacy", "Domain", "AuditLog", "Providers",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
