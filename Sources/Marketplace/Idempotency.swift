@@ -25,9 +25,13 @@ public enum Idempotency {
         let key = try TextInput.singleLine(maximumLength: 100).validate(rawKey)
         let fingerprint = Hex.encode(SHA256.hash(data: Data((request + "\n").utf8) + body))
         let db = platform.db.sql
+        let now = platform.now
+        // Writes go through transactions so that they share durable commits with other requests (group commit).
         guard
-            try await IdempotencyStore.claim(
-                accountId: accountId, key: key, fingerprint: fingerprint, now: platform.now, on: db)
+            try await platform.db.transaction({ db in
+                try await IdempotencyStore.claim(
+                    accountId: accountId, key: key, fingerprint: fingerprint, now: now, on: db)
+            })
         else {
             guard let stored = try await IdempotencyStore.find(accountId: accountId, key: key, on: db) else {
                 throw Problem.conflict("This Idempotency-Key is being released; try again.")
@@ -42,11 +46,15 @@ public enum Idempotency {
         }
         do {
             let result = try await operation()
-            try await IdempotencyStore.complete(
-                accountId: accountId, key: key, status: result.status, body: result.body, on: db)
+            try await platform.db.transaction { db in
+                try await IdempotencyStore.complete(
+                    accountId: accountId, key: key, status: result.status, body: result.body, on: db)
+            }
             return Stored(status: result.status, body: result.body, replayed: false)
         } catch {
-            try? await IdempotencyStore.release(accountId: accountId, key: key, on: db)
+            try? await platform.db.transaction { db in
+                try await IdempotencyStore.release(accountId: accountId, key: key, on: db)
+            }
             throw error
         }
     }

@@ -44,6 +44,15 @@ public enum PaymentStore {
             .first(decoding: PaymentRow.self)
     }
 
+    public static func list(buyerId: String, on db: any SQLDatabase) async throws -> [PaymentRow] {
+        try await db.raw(
+            """
+            SELECT p.* FROM payments p JOIN checkouts c ON c.id = p.checkout_id
+            WHERE c.buyer_id = \(bind: buyerId) ORDER BY p.created_at DESC
+            """
+        ).all(decoding: PaymentRow.self)
+    }
+
     public static func find(id: String, on db: any SQLDatabase) async throws -> PaymentRow? {
         try await db.select().column("*").from("payments").where("id", .equal, id).first(decoding: PaymentRow.self)
     }

@@ -78,6 +78,11 @@ public enum ReviewStore {
             .orderBy("created_at", .descending).limit(limit).all(decoding: ReviewRow.self)
     }
 
+    public static func list(buyerId: String, on db: any SQLDatabase) async throws -> [ReviewRow] {
+        try await db.select().column("*").from("reviews").where("buyer_id", .equal, buyerId)
+            .orderBy("created_at", .descending).all(decoding: ReviewRow.self)
+    }
+
     /// Reviews of a merchant since `since` (bursts).
     public static func count(merchantId: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
         try await db.raw(

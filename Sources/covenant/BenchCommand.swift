@@ -13,7 +13,8 @@ import Storage
 /// Benchmarks that report figures (docs/benchmarks.md); never part of the test run.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure hot paths and print figures.", subcommands: [Audit.self, ShopBench.self])
+        commandName: "bench", abstract: "Measure hot paths and print figures.",
+        subcommands: [Audit.self, ShopBench.self])
 
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

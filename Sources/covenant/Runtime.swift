@@ -57,7 +57,8 @@ enum Runtime {
         }
         guard let material else { throw CLIFailure("No key file at \(config.keyFilePath).") }
         let keys = try KeyRing(material: material)
-        let db = try DatabaseStack(location: config.databaseLocation, logger: logger)
+        let groupCommit = ProcessInfo.processInfo.environment["COVENANT_SQLITE_GROUP_COMMIT"] != "0"
+        let db = try DatabaseStack(location: config.databaseLocation, logger: logger, groupCommit: groupCommit)
         do {
             try await db.migrate()
         } catch {

@@ -9,6 +9,7 @@ import Marketplace
 import NIOCore
 import NIOHTTP1
 import Providers
+import SQLKit
 import Storage
 
 /// `covenant bench shop`: browse and checkout over real HTTP against a server in this process, with the

@@ -121,6 +121,12 @@ struct PaymentFlowTests {
             let listed = try await client.send(.get, "/api/v1/products/\(tea)/reviews")
             #expect(listed.body.contains("茶香清新") && listed.body.contains("谢谢惠顾"))
             try await stack.expectLedgerBalanced("review")
+
+            // check: the buyer's export holds the payment (brand and last four only) and the review (2.3.5)
+            let export = try await client.send(.get, "/api/v1/me/export", token: buyer)
+            let payments = try #require(export.json["payments"] as? [[String: Any]], "\(export.body)")
+            #expect(payments.first?["cardLast4"] as? String == "3220")
+            #expect((export.json["reviews"] as? [[String: Any]])?.first?["text"] as? String == "茶香清新，包装完好。")
         }
     }
 }

@@ -35,10 +35,10 @@ public enum Payments {
             throw Problem.conflict("Part of this checkout is no longer awaiting payment; check out again.")
         }
         let amount = orders.reduce(Int64(0)) { $0 + $1.total_fen }
-        var payment = try await PaymentStore.open(
-            PaymentRow(
-                id: Identifiers.make(), checkoutId: checkoutId, provider: platform.payments.name, amountFen: amount,
-                currency: currency, now: platform.now), on: db)
+        let opened = PaymentRow(
+            id: Identifiers.make(), checkoutId: checkoutId, provider: platform.payments.name, amountFen: amount,
+            currency: currency, now: platform.now)
+        var payment = try await platform.db.transaction { db in try await PaymentStore.open(opened, on: db) }
         let base = platform.publicBaseURL
         let intent = try await platform.payments.createIntent(
             PaymentIntentRequest(
@@ -71,6 +71,11 @@ public enum Payments {
             let payment = try await PaymentStore.find(checkoutId: checkoutId, on: db)
         else { throw Problem.notFound("The payment") }
         return view(payment)
+    }
+
+    /// Every payment of the account's checkouts (the data export).
+    static func mine(accountId: String, platform: Platform) async throws -> [PaymentView] {
+        try await PaymentStore.list(buyerId: accountId, on: platform.db.sql).map(view)
     }
 
     /// A callback from the provider: verified (signature in constant time, 300-second window), deduplicated by

@@ -40,6 +40,9 @@ public struct PersonalDataExport: Sendable, Codable {
     public let verification: Verification
     public let cart: [CartLineView]
     public let orders: [OrderView]
+    /// How each checkout was paid: status, amount, card brand and last four digits (the token is the institution's).
+    public let payments: [PaymentView]
+    public let reviews: [ReviewView]
 
     /// The real-name verification with what was submitted, in full (it is the holder's own data).
     public struct Verification: Sendable, Codable {
@@ -83,7 +86,9 @@ public enum Rights {
             cart: caller.role.permissions.contains(.shop)
                 ? try await Orders.cart(caller: caller, platform: platform) : [],
             orders: caller.role.permissions.contains(.shop)
-                ? try await Orders.mine(caller: caller, platform: platform, masked: false) : [])
+                ? try await Orders.mine(caller: caller, platform: platform, masked: false) : [],
+            payments: try await Payments.mine(accountId: account.id, platform: platform),
+            reviews: try await ReviewStore.list(buyerId: account.id, on: db).map(Reviews.view))
         try await completedRequest(kind: "export", caller: caller, platform: platform)
         return export
     }
