@@ -49,6 +49,8 @@ let package = Package(
             dependencies: ["Domain", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Risk scoring: features, rules, tree models, decisions. No I/O (DESIGN.md): pure and fast.
+        .target(name: "Risk", swiftSettings: strict),
         // Databases, migrations, row types, repositories.
         .target(
             name: "Storage",
@@ -126,6 +128,8 @@ let package = Package(
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: testSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"], swiftSettings: testSettings),
+        .testTarget(
+            name: "RiskTests", dependencies: ["Risk"], resources: [.copy("Fixtures")], swiftSettings: testSettings),
         .testTarget(
             name: "PrivacyTests", dependencies: ["Privacy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: testSettings),

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The wire format between the platform and the payment sandbox (shaped like a real institution's API).
 public enum PaymentWire {
