@@ -59,6 +59,8 @@ public struct Platform: Sendable {
     public var publicBaseURL: String { publicAddress.value }
     /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
     public var textMessages: any TextMessageSender = MessageOutbox()
+    /// Recent catalog pages (cleared by every listing or stock change in this process).
+    public let browseCache = BrowseCache()
     /// Data keys for audit writes, so an audited action costs no extra key query.
     let auditKeys = AuditKeyCache()
     /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.

@@ -81,4 +81,35 @@ struct CatalogTests {
             }
         }
     }
+
+    @Test("2.4.1: the cached catalog shows a sell-out and a new listing at once")
+    func cachedCatalogFollowsChanges() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: one unit left, and the catalog page cached
+                let (listing, owner) = try await OrderTests.merchantListingAndOwner(
+                    client, env, login: "cache@shop.example", title: "绿茶礼盒", price: 1_000, stock: 1)
+                func page() async throws -> [[String: Any]] {
+                    try #require(try await client.send(.get, "/api/v1/products").json["products"] as? [[String: Any]])
+                }
+                #expect(try await page().first { $0["id"] as? String == listing }?["inStock"] as? Bool == true)
+
+                // act: the last unit sells; a second listing is created
+                let buyer = try await client.newSession(login: "13800138901")
+                _ = try await OrderTests.add(client, buyer, listing, 1)
+                #expect(try await OrderTests.checkout(client, buyer).status == 201)
+                let second = try await client.send(
+                    .post, "/api/v1/merchant/products", token: owner,
+                    json: Client.jsonString([
+                        "title": "新品", "description": "好物。", "imageRefs": [], "priceFen": 500, "stock": 3,
+                        "category": "home",
+                    ]))
+
+                // check: both show without waiting for the cache to age
+                let products = try await page()
+                #expect(products.first { $0["id"] as? String == listing }?["inStock"] as? Bool == false)
+                #expect(products.contains { $0["id"] as? String == second.json["id"] as? String })
+            }
+        }
+    }
 }

@@ -117,9 +117,13 @@ public enum Listings {
             throw Problem.invalid("limit", "limit is 1 to 100 and offset 0 to 10,000.")
         }
         let words = try query.map { try TextInput.singleLine(maximumLength: 64, allowsEmpty: true).validate($0) }
-        return try await ListingStore.browse(
+        let key = BrowseCache.Key(query: words, category: category, limit: limit, offset: offset)
+        if let page = platform.browseCache.page(key) { return page }
+        let page = try await ListingStore.browse(
             query: words, category: category, limit: limit, offset: offset, on: platform.db.sql
         ).map(product)
+        platform.browseCache.store(page, for: key)
+        return page
     }
 
     public static func product(id: String, platform: Platform) async throws -> ProductView {
@@ -175,6 +179,7 @@ public enum Listings {
                     details: ["status": row.status, "merchant": row.merchant_id]),
                 platform: platform, on: db)
         }
+        platform.browseCache.invalidate()
     }
 
     private static func validate(_ input: ListingInput) throws -> ListingInput {

@@ -135,6 +135,7 @@ public enum Orders {
                         details: ["merchant": order.merchant_id, "totalFen": String(order.total_fen)])
                 }, platform: platform, on: db)
         }
+        platform.browseCache.invalidate()  // stock changed, and the catalog shows what is in stock
         var result = CheckoutView(
             id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient.masked) })
         do {
@@ -250,6 +251,7 @@ public enum Orders {
                 platform: platform, on: db)
             return refund
         }
+        if to == .cancelled { platform.browseCache.invalidate() }  // stock came back
         if let refund { await Payments.send(refund, platform: platform) }
     }
 
