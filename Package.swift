@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Marketplace",
             dependencies: [
-                "Domain", "Privacy", "AuditLog", "Storage",
+                "Domain", "Privacy", "AuditLog", "Storage", "Risk",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -48,6 +48,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let verification = VerificationHandlers(platform: platform, maxBodyBytes: limit)
     let catalog = CatalogHandlers(platform: platform, maxBodyBytes: limit)
     let orders = OrderHandlers(platform: platform, maxBodyBytes: limit)
+    let risk = RiskHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -139,6 +140,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.get("listing-reviews", use: requiring(.reviewListings, catalog.reviewQueue))
     staff.post("listing-reviews/:id/decision", use: requiring(.reviewListings, catalog.decide))
     staff.post("verifications/:id/decision", use: requiring(.reviewVerifications, verification.decide))
+    staff.get("risk-cases", use: requiring(.reviewRisk, risk.queue))
+    staff.post("risk-cases/:id/claim", use: requiring(.reviewRisk, risk.claim))
+    staff.post("risk-cases/:id/decision", use: requiring(.reviewRisk, risk.decide))
     return router
 }
 

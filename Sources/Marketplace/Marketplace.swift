@@ -4,6 +4,7 @@ public import Domain
 import Foundation
 public import Logging
 public import Privacy
+public import Risk
 public import Storage
 import Synchronization
 
@@ -59,6 +60,8 @@ public struct Platform: Sendable {
     public var publicBaseURL: String { publicAddress.value }
     /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
     public var textMessages: any TextMessageSender = MessageOutbox()
+    /// The risk engine: the bundled rules until an operator loads others (clause 2.4.3).
+    public var risk: RiskEngine
     /// Recent catalog pages (cleared by every listing or stock change in this process).
     public let browseCache = BrowseCache()
     /// Data keys for audit writes, so an audited action costs no extra key query.
@@ -76,6 +79,7 @@ public struct Platform: Sendable {
         self.passwordPolicy = PasswordPolicy(commonPasswords: CommonPasswords.list)
         self.logger = logger
         self.decoyPasswordHash = PasswordHasher.decoyHash(cost: settings.passwordHashCost)
+        self.risk = RiskEngine(live: try RiskChecks.bundledRules())
     }
 
     var now: Int64 { clock.nowMillis }
@@ -97,9 +101,14 @@ public final class PublicAddress: Sendable {
 
 public enum PlatformError: Error, CustomStringConvertible {
     case commonPasswordListMissing
+    case riskRulesMissing
 
     public var description: String {
-        "the list of common passwords (Resources/common-passwords.txt) is missing from the build"
+        switch self {
+        case .commonPasswordListMissing:
+            "the list of common passwords (Resources/common-passwords.txt) is missing from the build"
+        case .riskRulesMissing: "the bundled risk rules (Resources/risk-rules.json) are missing from the build"
+        }
     }
 }
 

@@ -340,7 +340,8 @@ public enum DataCatalog {
         static let accounting =
             "Accounting Law and Accounting Archives Measures (records kept 30 years); no personal data in clear"
         static let risk =
-            "PIPL Art. 13(1)(2) and E-commerce Law Art. 17: keeping reviews truthful (clause 2.4.1)"
+            "PIPL Art. 13(1)(2) and (5): protecting consumers and the platform from fraud; E-commerce Law Art. 17 "
+            + "and clauses 2.4.1 and 2.4.3 (risk monitoring and controls)"
     }
 
     /// What is left of a deleted account (id, role, dates): kept as long as the records that law requires to
@@ -908,6 +909,55 @@ public enum DataCatalog {
                     "response_body", .transaction, .general,
                     "The stored response (order ids, totals, states; no personal fields)."),
                 Column("created_at", .operational, .general, "When the request first arrived."),
+            ]),
+        Table(
+            "risk_decisions",
+            summary: "Every risk decision (clause 2.4.3): the event, the outcome, the score, the reasons with their "
+                + "contributions, the features it saw and the rule-set and model versions.",
+            retention: .years(3, after: "the decision"), legalBasis: Basis.risk,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the decision."),
+                Column("event", .operational, .general, "What was scored: checkout, login, payment, payout and so on."),
+                Column("account_id", .personal, .general, form: .identifier, "Whose action was scored."),
+                Column("object", .operational, .general, "What was scored."),
+                Column("outcome", .transaction, .important, "allow, review, challenge or block."),
+                Column("score", .transaction, .general, "The total score."),
+                Column("reasons", .operational, .general, "Reason codes with their contributions (JSON)."),
+                Column(
+                    "features", .transaction, .general,
+                    "The features the decision saw: counts, amounts, ages (JSON; no personal data)."),
+                Column("rule_set_version", .operational, .general, "The rules that decided."),
+                Column("model_version", .operational, .general, "The model that scored, if any."),
+                Column("shadow_outcome", .operational, .general, "What a shadow rule set would have decided."),
+                Column("created_at", .operational, .general, "When."),
+            ]),
+        Table(
+            "risk_cases",
+            summary: "Decisions of `review` waiting for a risk analyst, their claim and their label.",
+            retention: .years(3, after: "the case"), legalBasis: Basis.risk,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the case."),
+                Column("decision_id", .operational, .general, form: .identifier, "The decision reviewed."),
+                Column("account_id", .personal, .general, form: .identifier, "Whose action it was."),
+                Column("status", .operational, .general, "open, claimed or decided."),
+                Column("claimed_by", .personal, .general, form: .identifier, "The analyst holding it."),
+                Column("label", .transaction, .important, "fraud or legitimate (feeds model training)."),
+                Column("note", .operational, .general, "The analyst's note."),
+                Column("created_at", .operational, .general, "When it was opened."),
+                Column("decided_at", .operational, .general, "When it was decided."),
+            ]),
+        Table(
+            "risk_lists",
+            summary: "Allow and deny lists of the risk engine: accounts, devices, payment tokens or hashed phones.",
+            retention: .years(3, after: "the entry is added"), legalBasis: Basis.risk,
+            [
+                Column("list", .operational, .general, "allow or deny."),
+                Column("kind", .operational, .general, "account, device, token or phone."),
+                Column(
+                    "value_index", .personal, .general, form: .identifier,
+                    "The account id, or a keyed pseudonym of the device, token or phone."),
+                Column("added_by", .personal, .general, form: .identifier, "Who added it."),
+                Column("added_at", .operational, .general, "When."),
             ]),
         Table(
             "platform_configuration",

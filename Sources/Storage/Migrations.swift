@@ -12,7 +12,7 @@ enum Schema {
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
-        CreateReviews(),
+        CreateReviews(), CreateRisk(),
     ]
 }
 
@@ -545,5 +545,51 @@ struct CreateReviews: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("review_signals").delete()
         try await db.schema("reviews").delete()
+    }
+}
+
+/// Risk decisions with their reasons and versions, the review queue for risk analysts, and allow/deny lists.
+struct CreateRisk: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("risk_decisions")
+            .field("id", .string, .identifier(auto: false))
+            .field("event", .string, .required)
+            .field("account_id", .string, .required)
+            .field("object", .string, .required)
+            .field("outcome", .string, .required)
+            .field("score", .double, .required)
+            .field("reasons", .string, .required)
+            .field("features", .string, .required)
+            .field("rule_set_version", .string, .required)
+            .field("model_version", .string)
+            .field("shadow_outcome", .string)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("risk_cases")
+            .field("id", .string, .identifier(auto: false))
+            .field("decision_id", .string, .required)
+            .field("account_id", .string, .required)
+            .field("status", .string, .required)
+            .field("claimed_by", .string)
+            .field("label", .string)
+            .field("note", .string)
+            .field("created_at", .int64, .required)
+            .field("decided_at", .int64)
+            .create()
+        try await db.schema("risk_lists")
+            .field("list", .string, .required)
+            .field("kind", .string, .required)
+            .field("value_index", .string, .required)
+            .field("added_by", .string, .required)
+            .field("added_at", .int64, .required)
+            .unique(on: "list", "kind", "value_index")
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "risk_decisions_by_account").on("risk_decisions").column("account_id")
+            .column("created_at").run()
+        try await sql.create(index: "risk_cases_by_status").on("risk_cases").column("status").column("created_at").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["risk_lists", "risk_cases", "risk_decisions"] { try await db.schema(table).delete() }
     }
 }

@@ -26,10 +26,10 @@ struct CatalogHandlers {
 
     @Sendable func browse(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let products = try await Listings.browse(
+        let page = try await Listings.browse(
             query: query.get("q"), category: query.get("category"), limit: query.get("limit", as: Int.self) ?? 20,
             offset: query.get("offset", as: Int.self) ?? 0, platform: platform)
-        return try JSONResponse.make(["products": products])
+        return JSONResponse.raw(page, status: .ok)
     }
 
     @Sendable func product(_ request: Request, context: AppRequestContext) async throws -> Response {

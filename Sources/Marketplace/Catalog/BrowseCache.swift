@@ -13,7 +13,8 @@ public final class BrowseCache: Sendable {
     }
 
     private struct Entry {
-        let products: [ProductView]
+        /// The page as the API sends it (`{"products": [...]}`), encoded once.
+        let body: Data
         let storedAt: ContinuousClock.Instant
     }
 
@@ -26,17 +27,17 @@ public final class BrowseCache: Sendable {
         self.capacity = capacity
     }
 
-    func page(_ key: Key) -> [ProductView]? {
+    func page(_ key: Key) -> Data? {
         entries.withLock { entries in
             guard let entry = entries[key], ContinuousClock.now - entry.storedAt < maxAge else { return nil }
-            return entry.products
+            return entry.body
         }
     }
 
-    func store(_ products: [ProductView], for key: Key) {
+    func store(_ body: Data, for key: Key) {
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = Entry(products: products, storedAt: .now)
+            entries[key] = Entry(body: body, storedAt: .now)
         }
     }
 

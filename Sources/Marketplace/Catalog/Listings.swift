@@ -1,5 +1,5 @@
 public import Domain
-import Foundation
+public import Foundation
 import SQLKit
 import Storage
 
@@ -109,9 +109,9 @@ public enum Listings {
         return try await ListingStore.list(merchantId: try merchant(of: caller), on: platform.db.sql).map(view)
     }
 
-    /// Published listings for anyone, newest first, a page at a time.
+    /// Published listings for anyone, newest first, a page at a time, as the API's JSON (`{"products": […]}`).
     public static func browse(query: String?, category: String?, limit: Int, offset: Int, platform: Platform)
-        async throws -> [ProductView]
+        async throws -> Data
     {
         guard (1...100).contains(limit), (0...10_000).contains(offset) else {
             throw Problem.invalid("limit", "limit is 1 to 100 and offset 0 to 10,000.")
@@ -119,9 +119,12 @@ public enum Listings {
         let words = try query.map { try TextInput.singleLine(maximumLength: 64, allowsEmpty: true).validate($0) }
         let key = BrowseCache.Key(query: words, category: category, limit: limit, offset: offset)
         if let page = platform.browseCache.page(key) { return page }
-        let page = try await ListingStore.browse(
+        let products = try await ListingStore.browse(
             query: words, category: category, limit: limit, offset: offset, on: platform.db.sql
         ).map(product)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let page = try encoder.encode(["products": products])
         platform.browseCache.store(page, for: key)
         return page
     }

@@ -97,6 +97,7 @@ public enum Orders {
         if total > platform.settings.verifiedBuyerThresholdFen {
             try await RealName.requireVerified(accountId: caller.accountId, on: platform.db.sql)
         }
+        let risk = try await RiskChecks.checkout(totalFen: total, caller: caller, platform: platform)
         let now = platform.now
         let checkoutId = Identifiers.make()
         let byMerchant = Dictionary(grouping: items, by: \.merchant_id).sorted { $0.key < $1.key }
@@ -127,6 +128,7 @@ public enum Orders {
             try await OrderStore.insert(
                 checkoutId: checkoutId, buyerId: caller.accountId, total: total, now: now, orders: orders, on: db)
             try await CartStore.clear(accountId: caller.accountId, on: db)
+            try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
             try await AuditTrail.record(
                 orders.map { order, _ in
                     AuditEvent(

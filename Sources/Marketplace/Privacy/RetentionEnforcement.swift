@@ -57,6 +57,9 @@ public enum RetentionEnforcement {
         Rule(table: "payouts") { cutoff in "status = 'paid' AND updated_at < \(bind: cutoff)" },
         Rule(table: "reviews") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "review_signals") { cutoff in "created_at < \(bind: cutoff)" },
+        Rule(table: "risk_decisions") { cutoff in "created_at < \(bind: cutoff)" },
+        Rule(table: "risk_cases") { cutoff in "status = 'decided' AND created_at < \(bind: cutoff)" },
+        Rule(table: "risk_lists") { cutoff in "added_at < \(bind: cutoff)" },
         Rule(table: "subject_keys") { cutoff in "destroyed_at IS NOT NULL AND destroyed_at < \(bind: cutoff)" },
     ]
 

@@ -1,0 +1,34 @@
+import Domain
+import Foundation
+import Hummingbird
+import Marketplace
+
+/// The risk analysts' review queue (clause 2.4.3): list, claim, decide with a fraud or legitimate label.
+struct RiskHandlers {
+    let platform: Platform
+    let maxBodyBytes: Int
+
+    struct DecisionBody: StrictDecodable {
+        static let fields: Set<String> = ["fraud", "note"]
+        let fraud: Bool
+        let note: String
+    }
+
+    @Sendable func queue(_ request: Request, context: StaffContext) async throws -> Response {
+        try JSONResponse.make(["cases": try await RiskChecks.queue(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func claim(_ request: Request, context: StaffContext) async throws -> Response {
+        try JSONResponse.make(
+            try await RiskChecks.claim(
+                id: try context.parameters.require("id"), caller: context.caller, platform: platform))
+    }
+
+    @Sendable func decide(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(DecisionBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await RiskChecks.decide(
+                id: try context.parameters.require("id"), fraud: body.fraud, note: body.note, caller: context.caller,
+                platform: platform))
+    }
+}

@@ -1,0 +1,202 @@
+public import Domain
+import Foundation
+public import Risk
+import SQLKit
+import Storage
+
+public struct RiskDecisionView: Sendable, Codable, Equatable {
+    public let id: String
+    public let event: String
+    public let outcome: String
+    public let score: Double
+    public let reasons: [RiskReason]
+    public let features: [String: Double]
+    public let ruleSetVersion: String
+    public let modelVersion: String?
+    /// What the shadow rule set would have decided, when one runs.
+    public let shadowOutcome: String?
+    public let createdAt: Int64
+}
+
+public struct RiskCaseView: Sendable, Codable, Equatable {
+    public let id: String
+    public let accountId: String
+    public let status: String
+    public let claimedBy: String?
+    public let label: String?
+    public let createdAt: Int64
+    public let decision: RiskDecisionView?
+    /// The account's recent decisions, newest first (for a claimed case).
+    public let history: [RiskDecisionView]
+}
+
+/// The risk engine inside the request (clause 2.4.3): features from the database, a decision in microseconds,
+/// stored with its reasons and versions and audited. Blocks and unmet challenges are refused without naming a
+/// rule; reviews go to the risk analysts' queue.
+public enum RiskChecks {
+    /// The rules shipped with the platform (Resources/risk-rules.json).
+    public static func bundledRules() throws -> RiskRuleSet {
+        guard
+            let url = Bundle.module.url(forResource: "risk-rules", withExtension: "json", subdirectory: "Resources"),
+            let data = FileManager.default.contents(atPath: url.path)
+        else { throw PlatformError.riskRulesMissing }
+        return try RiskRuleSet.load(json: data)
+    }
+
+    /// A checkout's decision, before anything is written. Throws for a block or an unmet challenge (after
+    /// recording the decision); otherwise returns the rows to write with the orders.
+    static func checkout(totalFen: Int64, caller: Caller, platform: Platform) async throws -> (
+        decision: RiskDecisionRow, riskCase: RiskCaseRow?
+    ) {
+        let db = platform.db.sql
+        let now = platform.now
+        let counts = try await RiskStore.checkoutCounts(buyerId: caller.accountId, now: now, on: db)
+        let createdAt = try await AccountStore.find(id: caller.accountId, on: db)?.created_at ?? now
+        let features: [String: Double] = [
+            "amount_fen": Double(totalFen),
+            "checkouts_1h": Double(counts.lastHour),
+            "checkouts_24h": Double(counts.lastDay),
+            "account_age_days": Double(now - createdAt) / 86_400_000,
+            "amount_vs_history": counts.averageFen.map { Double(totalFen) / max($0, 1) } ?? 1,
+            "failed_payments_1h": Double(counts.failedPaymentsLastHour),
+            "on_deny_list": try await RiskStore.isListed(
+                list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
+        ]
+        let decision = platform.risk.decide(.checkout, features: features)
+        let shadow = platform.risk.shadowDecision(.checkout, features: features)
+        let row = RiskDecisionRow(
+            id: Identifiers.make(), event: RiskEventKind.checkout.rawValue, accountId: caller.accountId,
+            object: "checkout", outcome: decision.outcome.rawValue, score: decision.score,
+            reasons: String(decoding: try JSONEncoder().encode(decision.reasons), as: UTF8.self),
+            features: String(decoding: try JSONEncoder().encode(features), as: UTF8.self),
+            ruleSetVersion: decision.ruleSetVersion, modelVersion: decision.modelVersion,
+            shadowOutcome: shadow?.outcome.rawValue, now: now)
+        let refused: Problem? =
+            switch decision.outcome {
+            case .block: declined
+            case .challenge where !caller.twoFactorVerified: stepUp
+            default: nil
+            }
+        if let refused {
+            try await platform.db.transaction { db in
+                try await record(row, platform: platform, on: db)
+            }
+            throw refused
+        }
+        let riskCase =
+            decision.outcome == .review
+            ? RiskCaseRow(id: Identifiers.make(), decisionId: row.id, accountId: caller.accountId, now: now) : nil
+        return (row, riskCase)
+    }
+
+    /// Stores a decision (and its case) with its audit event; call inside the action's transaction.
+    static func record(
+        _ decision: RiskDecisionRow, riskCase: RiskCaseRow? = nil, platform: Platform, on db: any SQLDatabase
+    )
+        async throws
+    {
+        try await RiskStore.insert(decision, on: db)
+        if let riskCase { try await RiskStore.openCase(riskCase, on: db) }
+        try await AuditTrail.record(
+            AuditEvent(
+                "risk.decision", actor: nil, subject: decision.account_id, object: "risk:\(decision.id)",
+                outcome: decision.outcome == RiskOutcome.allow.rawValue ? .success : .denied,
+                details: [
+                    "event": decision.event, "outcome": decision.outcome, "score": String(decision.score),
+                    "rules": decision.rule_set_version, "reasons": decision.reasons,
+                ]), platform: platform, on: db)
+    }
+
+    // MARK: The review queue (risk analysts)
+
+    public static func queue(caller: Caller, platform: Platform) async throws -> [RiskCaseView] {
+        try caller.require(.reviewRisk)
+        let db = platform.db.sql
+        var views: [RiskCaseView] = []
+        for status in ["open", "claimed"] {
+            for row in try await RiskStore.cases(status: status, limit: 100, on: db) {
+                views.append(try await view(row, history: false, platform: platform))
+            }
+        }
+        return views
+    }
+
+    /// Claims a case: the analyst then sees its reasons, features and the account's history.
+    public static func claim(id: String, caller: Caller, platform: Platform) async throws -> RiskCaseView {
+        try caller.require(.reviewRisk)
+        try await platform.db.transaction { db in
+            guard try await RiskStore.claim(id: id, analyst: caller.accountId, on: db) else {
+                guard try await RiskStore.findCase(id: id, on: db) != nil else { throw Problem.notFound("The case") }
+                throw Problem.conflict("Another analyst holds this case, or it is decided.")
+            }
+            try await AuditTrail.record(
+                AuditEvent("risk.case.claim", actor: caller.accountId, object: "risk-case:\(id)"),
+                platform: platform, on: db)
+        }
+        guard let row = try await RiskStore.findCase(id: id, on: platform.db.sql) else {
+            throw Problem.notFound("The case")
+        }
+        return try await view(row, history: true, platform: platform)
+    }
+
+    /// Labels a claimed case fraud or legitimate (labels feed the training export); fraud puts the account on
+    /// the deny list.
+    public static func decide(id: String, fraud: Bool, note rawNote: String, caller: Caller, platform: Platform)
+        async throws -> RiskCaseView
+    {
+        try caller.require(.reviewRisk)
+        let note = try TextInput.singleLine(maximumLength: 500).validate(rawNote, field: "note")
+        let now = platform.now
+        try await platform.db.transaction { db in
+            guard
+                try await RiskStore.decide(
+                    id: id, analyst: caller.accountId, label: fraud ? "fraud" : "legitimate", note: note, now: now,
+                    on: db)
+            else { throw Problem.conflict("Claim the case before deciding it.") }
+            guard let row = try await RiskStore.findCase(id: id, on: db) else { throw Problem.notFound("The case") }
+            if fraud {
+                try await RiskStore.addToList(
+                    list: "deny", kind: "account", valueIndex: row.account_id, addedBy: caller.accountId, now: now,
+                    on: db)
+            }
+            try await AuditTrail.record(
+                AuditEvent(
+                    "risk.case.decide", actor: caller.accountId, subject: row.account_id,
+                    object: "risk-case:\(id)", details: ["label": fraud ? "fraud" : "legitimate"]),
+                platform: platform, on: db)
+        }
+        guard let row = try await RiskStore.findCase(id: id, on: platform.db.sql) else {
+            throw Problem.notFound("The case")
+        }
+        return try await view(row, history: true, platform: platform)
+    }
+
+    private static func view(_ row: RiskCaseRow, history: Bool, platform: Platform) async throws -> RiskCaseView {
+        let db = platform.db.sql
+        let decision = try await RiskStore.decision(id: row.decision_id, on: db).map(view)
+        let past =
+            history
+            ? try await RiskStore.decisions(accountId: row.account_id, limit: 20, on: db).map(view) : []
+        return RiskCaseView(
+            id: row.id, accountId: row.account_id, status: row.status, claimedBy: row.claimed_by, label: row.label,
+            createdAt: row.created_at, decision: decision, history: past)
+    }
+
+    static func view(_ row: RiskDecisionRow) -> RiskDecisionView {
+        RiskDecisionView(
+            id: row.id, event: row.event, outcome: row.outcome, score: row.score,
+            reasons: (try? JSONDecoder().decode([RiskReason].self, from: Data(row.reasons.utf8))) ?? [],
+            features: (try? JSONDecoder().decode([String: Double].self, from: Data(row.features.utf8))) ?? [:],
+            ruleSetVersion: row.rule_set_version, modelVersion: row.model_version, shadowOutcome: row.shadow_outcome,
+            createdAt: row.created_at)
+    }
+
+    /// Blocked: no rule is named, so the answer teaches nothing to whoever probes it.
+    static let declined = Problem(
+        type: "risk-declined", status: 403, title: "Declined",
+        detail: "This request cannot be completed now. If you think this is a mistake, contact support.")
+
+    static let stepUp = Problem(
+        type: "step-up-required", status: 403, title: "Confirmation needed",
+        detail: "Sign in again with your two-factor code (enrol at /api/v1/me/two-factor), then retry.")
+}

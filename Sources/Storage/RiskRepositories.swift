@@ -1,0 +1,158 @@
+import Foundation
+public import SQLKit
+
+public struct RiskDecisionRow: Codable, Sendable {
+    public let id: String
+    public let event: String
+    public let account_id: String
+    public let object: String
+    public let outcome: String
+    public let score: Double
+    /// JSON: the reasons with their contributions.
+    public let reasons: String
+    /// JSON: the features the decision saw (counts and amounts; no personal data).
+    public let features: String
+    public let rule_set_version: String
+    public let model_version: String?
+    public let shadow_outcome: String?
+    public let created_at: Int64
+
+    public init(
+        id: String, event: String, accountId: String, object: String, outcome: String, score: Double,
+        reasons: String, features: String, ruleSetVersion: String, modelVersion: String?, shadowOutcome: String?,
+        now: Int64
+    ) {
+        self.id = id
+        self.event = event
+        self.account_id = accountId
+        self.object = object
+        self.outcome = outcome
+        self.score = score
+        self.reasons = reasons
+        self.features = features
+        self.rule_set_version = ruleSetVersion
+        self.model_version = modelVersion
+        self.shadow_outcome = shadowOutcome
+        self.created_at = now
+    }
+}
+
+public struct RiskCaseRow: Codable, Sendable {
+    public let id: String
+    public let decision_id: String
+    public let account_id: String
+    public var status: String
+    public var claimed_by: String?
+    public var label: String?
+    public var note: String?
+    public let created_at: Int64
+    public var decided_at: Int64?
+
+    public init(id: String, decisionId: String, accountId: String, now: Int64) {
+        self.id = id
+        self.decision_id = decisionId
+        self.account_id = accountId
+        self.status = "open"
+        self.created_at = now
+    }
+}
+
+public enum RiskStore {
+    public static func insert(_ decision: RiskDecisionRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "risk_decisions").model(decision).run()
+    }
+
+    public static func openCase(_ riskCase: RiskCaseRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "risk_cases").model(riskCase).run()
+    }
+
+    public static func cases(status: String, limit: Int, on db: any SQLDatabase) async throws -> [RiskCaseRow] {
+        try await db.select().column("*").from("risk_cases").where("status", .equal, status)
+            .orderBy("created_at").limit(limit).all(decoding: RiskCaseRow.self)
+    }
+
+    public static func findCase(id: String, on db: any SQLDatabase) async throws -> RiskCaseRow? {
+        try await db.select().column("*").from("risk_cases").where("id", .equal, id).first(decoding: RiskCaseRow.self)
+    }
+
+    public static func decision(id: String, on db: any SQLDatabase) async throws -> RiskDecisionRow? {
+        try await db.select().column("*").from("risk_decisions").where("id", .equal, id)
+            .first(decoding: RiskDecisionRow.self)
+    }
+
+    /// Claims an open case for one analyst; false when someone else holds it or it is decided.
+    public static func claim(id: String, analyst: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE risk_cases SET status = 'claimed', claimed_by = \(bind: analyst)
+            WHERE id = \(bind: id) AND (status = 'open' OR (status = 'claimed' AND claimed_by = \(bind: analyst)))
+            RETURNING id
+            """
+        ).first() != nil
+    }
+
+    /// Decides a case the analyst holds; false otherwise.
+    public static func decide(
+        id: String, analyst: String, label: String, note: String, now: Int64, on db: any SQLDatabase
+    ) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE risk_cases SET status = 'decided', label = \(bind: label), note = \(bind: note),
+              decided_at = \(bind: now)
+            WHERE id = \(bind: id) AND status = 'claimed' AND claimed_by = \(bind: analyst) RETURNING id
+            """
+        ).first() != nil
+    }
+
+    /// Decisions of the account (linked accounts and history for analysts).
+    public static func decisions(accountId: String, limit: Int, on db: any SQLDatabase) async throws
+        -> [RiskDecisionRow]
+    {
+        try await db.select().column("*").from("risk_decisions").where("account_id", .equal, accountId)
+            .orderBy("created_at", .descending).limit(limit).all(decoding: RiskDecisionRow.self)
+    }
+
+    public static func isListed(list: String, kind: String, valueIndex: String, on db: any SQLDatabase) async throws
+        -> Bool
+    {
+        try await db.select().column("list").from("risk_lists").where("list", .equal, list)
+            .where("kind", .equal, kind).where("value_index", .equal, valueIndex).first() != nil
+    }
+
+    public static func addToList(
+        list: String, kind: String, valueIndex: String, addedBy: String, now: Int64, on db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO risk_lists (list, kind, value_index, added_by, added_at)
+            VALUES (\(bind: list), \(bind: kind), \(bind: valueIndex), \(bind: addedBy), \(bind: now))
+            ON CONFLICT (list, kind, value_index) DO NOTHING
+            """
+        ).run()
+    }
+
+    /// Checkout features from the database, so every server instance counts the same (counters are rows).
+    public static func checkoutCounts(buyerId: String, now: Int64, on db: any SQLDatabase) async throws
+        -> (lastHour: Int, lastDay: Int, averageFen: Double?, failedPaymentsLastHour: Int)
+    {
+        let row = try await db.raw(
+            """
+            SELECT
+              (SELECT COUNT(*) FROM checkouts WHERE buyer_id = \(bind: buyerId)
+                 AND created_at > \(bind: now - 3_600_000)) AS hour,
+              (SELECT COUNT(*) FROM checkouts WHERE buyer_id = \(bind: buyerId)
+                 AND created_at > \(bind: now - 86_400_000)) AS day,
+              (SELECT CAST(AVG(total_fen) AS DOUBLE PRECISION) FROM checkouts WHERE buyer_id = \(bind: buyerId)
+                 AND created_at > \(bind: now - 90 * 86_400_000)) AS average,
+              (SELECT COUNT(*) FROM payments p JOIN checkouts c ON c.id = p.checkout_id
+                 WHERE c.buyer_id = \(bind: buyerId) AND p.status IN ('failed', 'mismatch')
+                 AND p.updated_at > \(bind: now - 3_600_000)) AS failed
+            """
+        ).first()
+        return (
+            try row?.decode(column: "hour", as: Int.self) ?? 0, try row?.decode(column: "day", as: Int.self) ?? 0,
+            try row?.decode(column: "average", as: Double?.self),
+            try row?.decode(column: "failed", as: Int.self) ?? 0
+        )
+    }
+}

@@ -1,0 +1,118 @@
+import Domain
+import Foundation
+import Marketplace
+import Risk
+import SQLKit
+import Storage
+import Testing
+
+/// Clause 2.4.3: checkout calls the risk engine and obeys it; reviews reach the analysts' queue; a fraud label
+/// blocks the account; challenges need a two-factor session; shadow decisions are recorded.
+@Suite("Risk: decisions at checkout and the review queue")
+struct RiskFlowTests {
+    static func analyst(_ client: Client, _ env: TestPlatform) async throws -> String {
+        let created = try await TeamAccounts.addPlatformStaff(
+            role: .riskAnalyst, login: "analyst@platform.example", displayName: "风控", password: nil,
+            platform: env.platform)
+        return try await RouteAuthorizationTests.signInWithTwoFactor(
+            client: client, login: "analyst@platform.example", password: created.oneTimePassword)
+    }
+
+    @Test("2.4.3: velocity sends a checkout to review; the analyst labels it fraud; the account is then blocked")
+    func reviewQueueEndToEnd() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup
+                let listing = try await OrderTests.merchantListing(
+                    client, env, login: "risk@shop.example", title: "茶叶", price: 1_000, stock: 100)
+                let buyer = try await client.newSession(login: "13800138951")
+                func checkout() async throws -> Client.Reply {
+                    _ = try await OrderTests.add(client, buyer, listing, 1)
+                    return try await OrderTests.checkout(client, buyer)
+                }
+                // act: ten checkouts within the hour pass; the eleventh is held for review (but placed)
+                for _ in 0..<10 { #expect(try await checkout().status == 201) }
+                #expect(try await checkout().status == 201)
+                #expect(try await env.count("risk_decisions") == 11)
+                #expect(try await env.count("risk_cases") == 1)
+
+                // act: the analyst sees the queue, claims the case, labels it fraud
+                let analyst = try await Self.analyst(client, env)
+                let queue = try await client.send(.get, "/api/v1/staff/risk-cases", token: analyst)
+                let cases = try #require(queue.json["cases"] as? [[String: Any]], "\(queue.body)")
+                let caseId = try #require(cases.first?["id"] as? String)
+                let early = try await client.send(
+                    .post, "/api/v1/staff/risk-cases/\(caseId)/decision", token: analyst,
+                    json: #"{"fraud":true,"note":"十一单一小时"}"#)
+                #expect(early.status == 409, "claim first")
+                let claimed = try await client.send(.post, "/api/v1/staff/risk-cases/\(caseId)/claim", token: analyst)
+                #expect(claimed.status == 200, "\(claimed.body)")
+                let decision = try #require(claimed.json["decision"] as? [String: Any])
+                let reasons = try #require(decision["reasons"] as? [[String: Any]])
+                #expect(reasons.first?["code"] as? String == "velocity.checkouts_1h")
+                #expect((claimed.json["history"] as? [Any])?.count == 11)
+                let decided = try await client.send(
+                    .post, "/api/v1/staff/risk-cases/\(caseId)/decision", token: analyst,
+                    json: #"{"fraud":true,"note":"十一单一小时"}"#)
+                #expect(decided.json["label"] as? String == "fraud", "\(decided.body)")
+
+                // check: the next checkout is declined without naming a rule, and nothing is written
+                let orders = try await env.count("orders")
+                let blocked = try await checkout()
+                #expect(blocked.status == 403 && blocked.problemType == "risk-declined")
+                #expect(!blocked.body.contains("list") && !blocked.body.contains("velocity"))
+                #expect(try await env.count("orders") == orders)
+                #expect(try await env.auditCount("risk.decision") == 12)
+                #expect(try await env.auditCount("risk.case.decide") == 1)
+            }
+        }
+    }
+
+    @Test("2.4.3: a challenge needs a two-factor session; a shadow rule set's decision is recorded beside")
+    func challengeAndShadow() async throws {
+        let strict = """
+            {"version": "test-challenge", "thresholds": {"review": 1000, "challenge": 1000, "block": 1000},
+             "rules": [{"id": "large", "events": ["checkout"], "score": 1, "outcome": "challenge",
+                        "reason": "amount.large", "condition": {"feature": "amount_fen", "op": ">=", "value": 5000}}]}
+            """
+        let shadow = strict.replacingOccurrences(of: "\"outcome\": \"challenge\"", with: "\"outcome\": \"block\"")
+            .replacingOccurrences(of: "test-challenge", with: "test-shadow")
+        try await TestPlatform.with(.sqlite) { base in
+            var platform = base.platform
+            platform.risk = RiskEngine(
+                live: try RiskRuleSet.load(json: Data(strict.utf8)),
+                shadow: try RiskRuleSet.load(json: Data(shadow.utf8)))
+            let env = TestPlatform(platform: platform, clock: base.clock, config: base.config)
+            try await env.withClient { client in
+                let listing = try await OrderTests.merchantListing(
+                    client, env, login: "challenge@shop.example", title: "茶具", price: 6_000, stock: 10)
+                let buyer = try await client.newSession(login: "13800138961")
+                _ = try await OrderTests.add(client, buyer, listing, 1)
+
+                // act + check: without two-factor the checkout asks for it
+                let refused = try await OrderTests.checkout(client, buyer)
+                #expect(refused.status == 403 && refused.problemType == "step-up-required", "\(refused.body)")
+                #expect(try await env.count("orders") == 0)
+
+                // act: enrol, sign in again with a code, retry
+                let secret = try await client.enrolTwoFactor(token: buyer)
+                let stepped = try await client.token(login: "13800138961", otp: client.nextCode(secret: secret))
+                _ = try await OrderTests.add(client, stepped, listing, 1)
+                let placed = try await OrderTests.checkout(client, stepped)
+
+                // check
+                #expect(placed.status == 201, "\(placed.body)")
+                let rows = try await env.platform.db.sql.raw(
+                    "SELECT outcome, shadow_outcome, rule_set_version FROM risk_decisions ORDER BY created_at"
+                ).all()
+                #expect(rows.count == 2)
+                #expect(
+                    try rows.map { try $0.decode(column: "shadow_outcome", as: String.self) } == ["block", "block"])
+                #expect(
+                    try rows.map { try $0.decode(column: "rule_set_version", as: String.self) }.allSatisfy {
+                        $0 == "test-challenge"
+                    })
+            }
+        }
+    }
+}
