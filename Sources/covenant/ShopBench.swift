@@ -50,7 +50,8 @@ struct ShopBench: AsyncParsableCommand {
             platform.payments = HTTPPaymentProvider(
                 baseURL: "http://127.0.0.1:\(sandboxPort)", apiKey: "bench", callbackSecret: secret)
             let listings = try await seedListings(platform)
-            let tokens = try await seedConsumers(platform, count: concurrency)
+            // Eight checkouts per consumer: the risk rules (ten an hour goes to review) see ordinary shoppers.
+            let tokens = try await seedConsumers(platform, count: max(concurrency, checkouts / 8 + 1))
             let router = buildRouter(platform: platform, config: config)
             let app = Application(
                 router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -68,7 +69,7 @@ struct ShopBench: AsyncParsableCommand {
 
             let perClient = max(1, checkouts / concurrency)
             let checkout = try await load(clients: concurrency, rounds: perClient) { client, round in
-                let token = tokens[client]
+                let token = tokens[(round * concurrency + client) % tokens.count]
                 let listing = listings[(client + round) % listings.count]
                 _ = try await request(
                     .POST, base + "/api/v1/cart/items", token: token,
