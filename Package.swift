@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "covenant",
             dependencies: [
-                "App", "Storage", "Marketplace", "Privacy", "Domain", "AuditLog", "Providers",
+                "App", "Storage", "Marketplace", "Privacy", "Domain", "AuditLog", "Providers", "Risk",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "Storage", "Marketplace", "Privacy", "Domain", "Providers",
+                "App", "Storage", "Marketplace", "Privacy", "Domain", "Providers", "Risk",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -1,4 +1,5 @@
 import Foundation
+import Risk
 public import Storage
 
 extension SecuritySettings {
@@ -29,7 +30,13 @@ public enum ConfigurationChanges {
     public static func record(_ settings: SecuritySettings, platform: Platform) async throws -> [String] {
         try await platform.db.transaction { db in
             let previous = try await ConfigurationStore.all(on: db)
-            let current = settings.values
+            // The risk engine's rule sets and model are configuration too: changing them is audited (2.4.3).
+            let risk = [
+                "risk_rules_version": platform.risk.live.version,
+                "risk_shadow_rules_version": platform.risk.shadow?.version ?? "none",
+                "risk_model_version": platform.risk.model?.version ?? "none",
+            ]
+            let current = settings.values.merging(risk) { $1 }
             let changed = current.keys.filter { previous[$0] != current[$0] }.sorted()
             guard !changed.isEmpty else { return [] }
             var details: [String: String] = [:]

@@ -1,10 +1,12 @@
 import App
+import Crypto
 import Domain
 import Foundation
 import Logging
 import Marketplace
 import Privacy
 import Providers
+import Risk
 import Storage
 
 /// Opens the platform: data directory, keys, database, migrations.
@@ -87,8 +89,33 @@ enum Runtime {
             }
             platform.payments = HTTPPaymentProvider(baseURL: url, apiKey: key, callbackSecret: secret)
         }
+        do {
+            platform.risk = try riskEngine(ProcessInfo.processInfo.environment)
+        } catch {
+            await db.shutdown()
+            throw CLIFailure("Could not load the risk configuration: \(error)")
+        }
         try await recordKeyCreation(platform: platform, material: material)
         return platform
+    }
+
+    /// The risk engine from `COVENANT_RISK_RULES` (else the bundled rules), `COVENANT_RISK_SHADOW_RULES` and
+    /// `COVENANT_RISK_MODEL` (a LightGBM text model; its version is the start of its SHA-256).
+    static func riskEngine(_ env: [String: String]) throws -> RiskEngine {
+        func file(_ name: String) throws -> Data? {
+            guard let path = env[name], !path.isEmpty else { return nil }
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)") }
+            return data
+        }
+        let live = try file("COVENANT_RISK_RULES").map { try RiskRuleSet.load(json: $0) } ?? RiskChecks.bundledRules()
+        let shadow = try file("COVENANT_RISK_SHADOW_RULES").map { try RiskRuleSet.load(json: $0) }
+        let model = try file("COVENANT_RISK_MODEL").map { data in
+            RiskModel(
+                version: String(Hex.encode(SHA256.hash(data: data)).prefix(12)),
+                model: try GradientBoostedModel(text: String(decoding: data, as: UTF8.self)),
+                weight: env["COVENANT_RISK_MODEL_WEIGHT"].flatMap(Double.init) ?? 100)
+        }
+        return RiskEngine(live: live, shadow: shadow, model: model)
     }
 
     /// The first start with a key file records its creation in the audit log (2.2: key events are audited).

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Marketplace
+import Risk
 import SQLKit
 import Storage
 import Testing
@@ -123,7 +124,7 @@ struct AuditLogIntegrationTests {
             // setup: the first start records every setting
             var settings = SecuritySettings()
             let first = try await ConfigurationChanges.record(settings, platform: env.platform)
-            #expect(first.count == settings.values.count)
+            #expect(first.count == settings.values.count + 3, "the settings and the risk engine's three versions")
             #expect(try await env.auditCount("config.initialized") == 1)
             // act: an unchanged restart, then one with a new lockout threshold
             let unchanged = try await ConfigurationChanges.record(settings, platform: env.platform)
@@ -140,6 +141,18 @@ struct AuditLogIntegrationTests {
                 type: "config.changed", actorId: nil, subjectId: nil, from: nil, to: nil, caller: officer,
                 platform: env.platform)
             #expect(found.map(\.details) == [["lockout_threshold": "5 -> 7"]])
+
+            // act: a new risk rule set (2.4.3: changing rules is an audited action)
+            var platform = env.platform
+            let rules = try RiskChecks.bundledRules()
+            platform.risk = RiskEngine(
+                live: RiskRuleSet(version: "2026-12-01.1", thresholds: rules.thresholds, rules: rules.rules))
+            let risk = try await ConfigurationChanges.record(settings, platform: platform)
+            #expect(risk == ["risk_rules_version"])
+            let rulesChange = try await AuditQueries.search(
+                type: "config.changed", actorId: nil, subjectId: nil, from: nil, to: nil, caller: officer,
+                platform: env.platform)
+            #expect(rulesChange.contains { $0.details == ["risk_rules_version": "\(rules.version) -> 2026-12-01.1"] })
         }
     }
 }

@@ -115,4 +115,33 @@ struct RiskFlowTests {
             }
         }
     }
+
+    @Test("2.4.3: payouts call the engine: a merchant on the deny list is declined and nothing moves")
+    func payoutDeclined() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: a verified merchant an analyst has put on the deny list
+                let (_, owner) = try await OrderTests.merchantListingAndOwner(
+                    client, env, login: "denied@shop.example", title: "茶叶", price: 1_000, stock: 1)
+                let merchantId = try #require(
+                    try await client.send(.get, "/api/v1/me", token: owner).json["merchantId"] as? String)
+                try await RiskStore.addToList(
+                    list: "deny", kind: "account", valueIndex: merchantId, addedBy: "analyst", now: 0,
+                    on: env.platform.db.sql)
+
+                // act
+                let payout = try await client.send(
+                    .post, "/api/v1/merchant/payouts", token: owner, json: #"{"amountFen":100}"#,
+                    headers: ["Idempotency-Key": UUID().uuidString])
+
+                // check
+                #expect(payout.status == 403 && payout.problemType == "risk-declined", "\(payout.body)")
+                #expect(try await env.count("payouts") == 0)
+                let decision = try #require(
+                    try await env.platform.db.sql.raw("SELECT event, outcome FROM risk_decisions").first())
+                #expect(try decision.decode(column: "event", as: String.self) == "payout")
+                #expect(try decision.decode(column: "outcome", as: String.self) == "block")
+            }
+        }
+    }
 }

@@ -47,6 +47,8 @@ public enum Settlement {
             throw Problem.invalid("amountFen", "The amount is a positive number of fen.")
         }
         try await RealName.requireVerified(accountId: merchantId, on: platform.db.sql)
+        let risk = try await RiskChecks.payout(
+            amountFen: amountFen, merchantId: merchantId, caller: caller, platform: platform)
         let payout = PayoutRow(
             id: Identifiers.make(), merchantId: merchantId, requestedBy: caller.accountId, amountFen: amountFen,
             now: platform.now)
@@ -59,6 +61,7 @@ public enum Settlement {
                     detail: "The available balance is \(available) fen.", field: "amountFen")
             }
             try await PayoutStore.insert(payout, on: db)
+            try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
             try await LedgerStore.post(
                 kind: .payout, orderId: nil, reference: "payout:\(payout.id)",
                 postings: LedgerRules.payoutReserved(merchant: merchantId, amountFen: amountFen),

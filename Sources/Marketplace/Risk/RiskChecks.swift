@@ -62,11 +62,41 @@ public enum RiskChecks {
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
         ]
-        let decision = platform.risk.decide(.checkout, features: features)
-        let shadow = platform.risk.shadowDecision(.checkout, features: features)
+        return try await decide(.checkout, object: "checkout", features: features, caller: caller, platform: platform)
+    }
+
+    /// A payout's decision: the amount against the merchant's earlier payouts, and the deny list.
+    static func payout(amountFen: Int64, merchantId: String, caller: Caller, platform: Platform) async throws -> (
+        decision: RiskDecisionRow, riskCase: RiskCaseRow?
+    ) {
+        let db = platform.db.sql
+        let average = try await db.raw(
+            """
+            SELECT CAST(AVG(amount_fen) AS DOUBLE PRECISION) AS average FROM payouts
+            WHERE merchant_id = \(bind: merchantId) AND status = 'paid'
+            """
+        ).first()?.decode(column: "average", as: Double?.self)
+        let features: [String: Double] = [
+            "amount_fen": Double(amountFen),
+            "amount_vs_history": average.map { Double(amountFen) / max($0, 1) } ?? 1,
+            "on_deny_list": try await RiskStore.isListed(
+                list: "deny", kind: "account", valueIndex: merchantId, on: db) ? 1 : 0,
+        ]
+        return try await decide(
+            .payout, object: "merchant:\(merchantId)", features: features, caller: caller, platform: platform)
+    }
+
+    /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
+    /// in the action's own transaction (with a case when the decision is review).
+    static func decide(
+        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform
+    ) async throws -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?) {
+        let now = platform.now
+        let decision = platform.risk.decide(event, features: features)
+        let shadow = platform.risk.shadowDecision(event, features: features)
         let row = RiskDecisionRow(
-            id: Identifiers.make(), event: RiskEventKind.checkout.rawValue, accountId: caller.accountId,
-            object: "checkout", outcome: decision.outcome.rawValue, score: decision.score,
+            id: Identifiers.make(), event: event.rawValue, accountId: caller.accountId,
+            object: object, outcome: decision.outcome.rawValue, score: decision.score,
             reasons: String(decoding: try JSONEncoder().encode(decision.reasons), as: UTF8.self),
             features: String(decoding: try JSONEncoder().encode(features), as: UTF8.self),
             ruleSetVersion: decision.ruleSetVersion, modelVersion: decision.modelVersion,
