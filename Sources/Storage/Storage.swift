@@ -47,13 +47,10 @@ public final class DatabaseStack: Sendable {
     let threadPool: NIOThreadPool
     let eventLoopGroup: MultiThreadedEventLoopGroup
     let logger: Logger
-    /// SQLite's transactions share durable commits; PostgreSQL commits each on its own connection.
-    let commits: CommitGroup?
 
     /// - Parameter poolSize: connections for PostgreSQL. SQLite always gets one connection on one loop, so
     ///   writers queue in the pool instead of failing with SQLITE_BUSY.
-    /// - Parameter groupCommit: SQLite only; off gives every transaction its own durable commit (benchmarks).
-    public init(location: DatabaseLocation, logger: Logger, poolSize: Int = 8, groupCommit: Bool = true) throws {
+    public init(location: DatabaseLocation, logger: Logger, poolSize: Int = 8) throws {
         self.location = location
         // SQL statements (with their bound values: hashes, ciphertexts, indexes) are logged at debug level;
         // the database logger never goes below info, so they are never written, whatever LOG_LEVEL says.
@@ -79,14 +76,6 @@ public final class DatabaseStack: Sendable {
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
             databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1, sqlLogLevel: nil), as: .sqlite)
         }
-        if location.isPostgres || !groupCommit {
-            self.commits = nil
-        } else {
-            let databases = self.databases
-            let logger = self.logger
-            let loops = self.eventLoopGroup
-            self.commits = CommitGroup { databases.database(logger: logger, on: loops.any())! }
-        }
     }
 
     /// A Fluent database handle (for migrations).
@@ -97,14 +86,11 @@ public final class DatabaseStack: Sendable {
     /// The SQL interface every repository uses.
     public var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// Runs `body` in one transaction; everything inside commits together or not at all. On SQLite,
-    /// transactions that arrive together share one durable commit (`CommitGroup`); `body` must not start
-    /// another transaction.
+    /// Runs `body` in one transaction; everything inside commits together or not at all.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
         async throws -> T
     {
-        if let commits { return try await commits.run(body) }
-        return try await database.transaction { db in try await body(db as! any SQLDatabase) }
+        try await database.transaction { db in try await body(db as! any SQLDatabase) }
     }
 
     /// Applies pending migrations; sets SQLite's WAL journal and durable commits first.

@@ -59,8 +59,7 @@ enum Runtime {
         }
         guard let material else { throw CLIFailure("No key file at \(config.keyFilePath).") }
         let keys = try KeyRing(material: material)
-        let groupCommit = ProcessInfo.processInfo.environment["COVENANT_SQLITE_GROUP_COMMIT"] != "0"
-        let db = try DatabaseStack(location: config.databaseLocation, logger: logger, groupCommit: groupCommit)
+        let db = try DatabaseStack(location: config.databaseLocation, logger: logger)
         do {
             try await db.migrate()
         } catch {
