@@ -49,6 +49,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let catalog = CatalogHandlers(platform: platform, maxBodyBytes: limit)
     let orders = OrderHandlers(platform: platform, maxBodyBytes: limit)
     let risk = RiskHandlers(platform: platform, maxBodyBytes: limit)
+    let disputes = DisputeHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -95,6 +96,13 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
 
     // Merchant owners and staff, two-factor passed, by permission.
     signedIn.get("orders/:id", use: orders.get)
+    // Disputes: the parties and arbitrators (the use cases check which one the caller is; others get 404).
+    signedIn.get("disputes", use: disputes.mine)
+    signedIn.get("disputes/:id", use: disputes.get)
+    signedIn.post("disputes/:id/escalate", use: disputes.escalate)
+    signedIn.post("disputes/:id/appeal", use: disputes.appeal)
+    signedIn.post("disputes/:id/messages", use: disputes.message)
+    signedIn.post("disputes/:id/images", use: disputes.image)
 
     // Consumers.
     let consumer = api.group(context: ConsumerContext.self)
@@ -110,6 +118,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     consumer.post("orders/:id/extend-receipt", use: orders.extendReceipt)
     consumer.post("orders/:id/refund", use: orders.requestRefund)
     consumer.post("orders/:id/reviews", use: orders.createReview)
+    consumer.post("orders/:id/disputes", use: disputes.open)
+    consumer.post("disputes/:id/accept-offer", use: disputes.acceptOffer)
+    consumer.post("disputes/:id/withdraw", use: disputes.withdraw)
 
     let merchant = api.group("merchant", context: MerchantContext.self)
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
@@ -123,6 +134,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     merchant.get("balance", use: requiring(.viewFinance, orders.balance))
     merchant.post("payouts", use: requiring(.requestPayouts, orders.requestPayout))
     merchant.post("reviews/:id/reply", use: requiring(.manageListings, orders.replyToReview))
+    merchant.post("disputes/:id/response", use: requiring(.fulfilOrders, disputes.respond))
     merchant.get("products", use: requiring(.manageListings, catalog.mine))
     merchant.post("products", use: requiring(.manageListings, catalog.create))
     merchant.put("products/:id", use: requiring(.manageListings, catalog.update))
@@ -140,6 +152,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.get("listing-reviews", use: requiring(.reviewListings, catalog.reviewQueue))
     staff.post("listing-reviews/:id/decision", use: requiring(.reviewListings, catalog.decide))
     staff.post("verifications/:id/decision", use: requiring(.reviewVerifications, verification.decide))
+    staff.get("disputes", use: requiring(.arbitrate, disputes.queue))
+    staff.post("disputes/:id/decision", use: requiring(.arbitrate, disputes.decide))
     staff.get("risk-cases", use: requiring(.reviewRisk, risk.queue))
     staff.post("risk-cases/:id/claim", use: requiring(.reviewRisk, risk.claim))
     staff.post("risk-cases/:id/decision", use: requiring(.reviewRisk, risk.decide))

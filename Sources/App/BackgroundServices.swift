@@ -60,6 +60,8 @@ extension PeriodicService {
         PeriodicService(name: "order timers", interval: interval, logger: platform.logger) {
             let cancelled = try await Orders.cancelOverdue(platform: platform)
             if cancelled > 0 { platform.logger.info("unpaid orders cancelled", metadata: ["count": "\(cancelled)"]) }
+            let settled = try await Disputes.enforceDeadlines(platform: platform)
+            if settled > 0 { platform.logger.info("dispute deadlines applied", metadata: ["count": "\(settled)"]) }
             let confirmed = try await Orders.confirmOverdue(platform: platform)
             if confirmed > 0 { platform.logger.info("receipts confirmed", metadata: ["count": "\(confirmed)"]) }
             // Money the payment institution has not confirmed yet is asked for again (it deduplicates by reference).

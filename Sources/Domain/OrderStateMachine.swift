@@ -17,6 +17,9 @@ public enum OrderAction: String, Sendable, Codable, CaseIterable {
     case requestRefund = "request_refund"
     case approveRefund = "approve_refund"
     case rejectRefund = "reject_refund"
+    /// A dispute's outcome: everything back to the consumer, or the order settled with part refunded.
+    case disputeRefund = "dispute_refund"
+    case disputeSettle = "dispute_settle"
 }
 
 /// Who takes an action: each transition names the actors allowed to take it.
@@ -65,6 +68,13 @@ public enum OrderStateMachine {
         Edge(from: .refundRequested, action: .approveRefund): (.refunded, [.merchant, .staff]),
         Edge(from: .refundRequested, action: .rejectRefund): (.delivered, [.merchant]),
         Edge(from: .onHold, action: .cancel): (.cancelled, [.staff]),
+        // Dispute outcomes (clause 2.4.4): the merchant concedes, or an arbitrator or a deadline decides.
+        Edge(from: .shipped, action: .disputeRefund): (.refunded, [.merchant, .staff, .system]),
+        Edge(from: .delivered, action: .disputeRefund): (.refunded, [.merchant, .staff, .system]),
+        Edge(from: .refundRequested, action: .disputeRefund): (.refunded, [.merchant, .staff, .system]),
+        Edge(from: .shipped, action: .disputeSettle): (.completed, [.merchant, .staff, .system]),
+        Edge(from: .delivered, action: .disputeSettle): (.completed, [.merchant, .staff, .system]),
+        Edge(from: .refundRequested, action: .disputeSettle): (.completed, [.merchant, .staff, .system]),
     ]
 
     /// The state after `action` by `actor`, or why it cannot be taken.

@@ -960,6 +960,64 @@ public enum DataCatalog {
                 Column("added_at", .operational, .general, "When."),
             ]),
         Table(
+            "disputes",
+            summary: "Complaint and dispute cases (clause 2.4.4): what the consumer asks, offers, the outcome with "
+                + "the rule applied, and the deadline of the party that must act.",
+            retention: .years(3, after: "the case"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the case."),
+                Column("order_id", .operational, .general, form: .identifier, "The order in dispute."),
+                Column("consumer_id", .personal, .general, form: .identifier, "The consumer."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant."),
+                Column("reason", .transaction, .general, "not_received, not_as_described, damaged, and so on."),
+                Column("remedy", .transaction, .general, "What the consumer asks for."),
+                Column("amount_fen", .transaction, .important, "The refund asked for, in fen."),
+                Column("status", .transaction, .important, "Where the case stands."),
+                Column("offer_remedy", .transaction, .general, "The merchant's offer."),
+                Column("offer_amount_fen", .transaction, .general, "The refund the merchant offers."),
+                Column("outcome_remedy", .transaction, .important, "How the case ends."),
+                Column("outcome_amount_fen", .transaction, .important, "The refund it ends with."),
+                Column("rule_applied", .transaction, .general, "Why: the rule or agreement that decided."),
+                Column("decided_by", .personal, .general, form: .identifier, "The arbitrator who decided."),
+                Column("appealed", .transaction, .general, "Whether the decision was appealed (once at most)."),
+                Column("due_at", .transaction, .general, "When the party that must act runs out of time."),
+                Column("created_at", .operational, .general, "When it was opened."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+            ]),
+        Table(
+            "dispute_events",
+            summary: "Each case's timeline: transitions and the parties' messages, each under its author's key.",
+            retention: .years(3, after: "the case"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("dispute_id", .operational, .general, form: .identifier, "The case."),
+                Column("author_id", .personal, .general, form: .identifier, "Who wrote or acted."),
+                Column("party", .operational, .general, "consumer, merchant, arbitrator or system."),
+                Column(
+                    "kind", .operational, .general,
+                    "What happened: opened, countered, message, escalated, decided and so on."),
+                Column(
+                    "text_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The message (screened: no card numbers or contact details), under its author's key."),
+                Column("created_at", .operational, .general, "When."),
+            ]),
+        Table(
+            "dispute_evidence",
+            summary: "Evidence images (PNG or JPEG by content, no EXIF), encrypted under their author's key; seen "
+                + "only by the parties and arbitrators.",
+            retention: .years(3, after: "the case"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("dispute_id", .operational, .general, form: .identifier, "The case."),
+                Column("author_id", .personal, .general, form: .identifier, "Who sent it."),
+                Column("content_type", .operational, .general, "image/png or image/jpeg, from the content."),
+                Column("size_bytes", .operational, .general, "Its size."),
+                Column(
+                    "image_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The image, AES-256-GCM under its author's key."),
+                Column("created_at", .operational, .general, "When."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

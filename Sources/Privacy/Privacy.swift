@@ -41,20 +41,28 @@ public enum FieldCipher {
     static let formatVersion: UInt8 = 1
 
     public static func seal(_ plaintext: String, key: SymmetricKey, context: FieldContext) throws -> Data {
-        let box = try AES.GCM.seal(Data(plaintext.utf8), using: key, authenticating: context.associatedData)
+        try seal(bytes: Data(plaintext.utf8), key: key, context: context)
+    }
+
+    public static func open(_ sealed: Data, key: SymmetricKey, context: FieldContext) throws -> String {
+        guard let text = String(data: try open(bytes: sealed, key: key, context: context), encoding: .utf8) else {
+            throw PrivacyError.malformedCiphertext
+        }
+        return text
+    }
+
+    /// Binary fields (evidence images) in the same layout.
+    public static func seal(bytes: Data, key: SymmetricKey, context: FieldContext) throws -> Data {
+        let box = try AES.GCM.seal(bytes, using: key, authenticating: context.associatedData)
         guard let combined = box.combined else { throw PrivacyError.malformedCiphertext }
         return Data([formatVersion]) + combined
     }
 
-    public static func open(_ sealed: Data, key: SymmetricKey, context: FieldContext) throws -> String {
+    public static func open(bytes sealed: Data, key: SymmetricKey, context: FieldContext) throws -> Data {
         guard sealed.count > 1 + 12 + 16, sealed.first == formatVersion else { throw PrivacyError.malformedCiphertext }
         do {
             let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
-            let plain = try AES.GCM.open(box, using: key, authenticating: context.associatedData)
-            guard let text = String(data: plain, encoding: .utf8) else { throw PrivacyError.malformedCiphertext }
-            return text
-        } catch let error as PrivacyError {
-            throw error
+            return try AES.GCM.open(box, using: key, authenticating: context.associatedData)
         } catch {
             throw PrivacyError.authenticationFailed
         }

@@ -12,7 +12,7 @@ enum Schema {
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
-        CreateReviews(), CreateRisk(),
+        CreateReviews(), CreateRisk(), CreateDisputes(),
     ]
 }
 
@@ -591,5 +591,58 @@ struct CreateRisk: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         for table in ["risk_lists", "risk_cases", "risk_decisions"] { try await db.schema(table).delete() }
+    }
+}
+
+/// Complaint and dispute cases (clause 2.4.4), their timelines (messages under their authors' keys) and
+/// evidence images (encrypted).
+struct CreateDisputes: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("disputes")
+            .field("id", .string, .identifier(auto: false))
+            .field("order_id", .string, .required)
+            .field("consumer_id", .string, .required)
+            .field("merchant_id", .string, .required)
+            .field("reason", .string, .required)
+            .field("remedy", .string, .required)
+            .field("amount_fen", .int64, .required)
+            .field("status", .string, .required)
+            .field("offer_remedy", .string)
+            .field("offer_amount_fen", .int64)
+            .field("outcome_remedy", .string)
+            .field("outcome_amount_fen", .int64)
+            .field("rule_applied", .string)
+            .field("decided_by", .string)
+            .field("appealed", .bool, .required)
+            .field("due_at", .int64)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .create()
+        try await db.schema("dispute_events")
+            .field("id", .string, .identifier(auto: false))
+            .field("dispute_id", .string, .required)
+            .field("author_id", .string)
+            .field("party", .string, .required)
+            .field("kind", .string, .required)
+            .field("text_cipher", .data)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("dispute_evidence")
+            .field("id", .string, .identifier(auto: false))
+            .field("dispute_id", .string, .required)
+            .field("author_id", .string, .required)
+            .field("content_type", .string, .required)
+            .field("size_bytes", .int64, .required)
+            .field("image_cipher", .data, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "disputes_by_order").on("disputes").column("order_id").run()
+        try await sql.create(index: "disputes_by_status").on("disputes").column("status").column("due_at").run()
+        try await sql.create(index: "dispute_events_by_case").on("dispute_events").column("dispute_id").run()
+        try await sql.create(index: "dispute_evidence_by_case").on("dispute_evidence").column("dispute_id").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["dispute_evidence", "dispute_events", "disputes"] { try await db.schema(table).delete() }
     }
 }

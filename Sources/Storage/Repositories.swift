@@ -937,6 +937,7 @@ public enum OrderStore {
         try await db.raw(
             """
             SELECT * FROM orders WHERE status IN ('shipped', 'delivered') AND receipt_due_at < \(bind: now)
+            AND id NOT IN (SELECT order_id FROM disputes WHERE status NOT IN ('closed', 'withdrawn'))
             ORDER BY receipt_due_at LIMIT \(bind: limit)
             """
         ).all(decoding: OrderRow.self)

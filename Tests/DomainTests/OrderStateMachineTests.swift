@@ -34,7 +34,7 @@ struct OrderStateMachineTests {
                 }
             }
         }
-        #expect(legal == 19, "the table's edges times their actors")
+        #expect(legal == 37, "the table's edges times their actors")
     }
 
     @Test("2.4.1: a buyer cannot mark an order paid, and a merchant cannot confirm receipt")

@@ -203,7 +203,7 @@ public enum Orders {
     /// escrow to the merchant when it completes. Refunds are sent to the provider after the commit.
     static func move(
         _ order: OrderRow, _ action: OrderAction, by actor: OrderActor, actorId: String?, platform: Platform,
-        details: [String: String] = [:],
+        details: [String: String] = [:], partialRefundFen: Int64 = 0,
         effects: @escaping @Sendable (_ now: Int64, _ db: any SQLDatabase) async throws -> Void = { _, _ in }
     ) async throws {
         let from = OrderStatus(rawValue: order.status) ?? .onHold
@@ -231,18 +231,27 @@ public enum Orders {
                 }
             }
             var refund: RefundRow?
-            if (to == .cancelled && from != .awaitingPayment && from != .onHold) || to == .refunded {
+            if action == .confirm, try await DisputeStore.open(orderId: order.id, on: db) != nil {
+                throw Problem(
+                    type: "dispute-open", status: 409, title: "Dispute open",
+                    detail: "A dispute about this order is open: its money stays in escrow until the case ends.")
+            }
+            let refundFen =
+                (to == .cancelled && from != .awaitingPayment && from != .onHold) || to == .refunded
+                ? order.total_fen : to == .completed ? partialRefundFen : 0
+            if refundFen > 0 {
                 guard let payment = try await PaymentStore.find(checkoutId: order.checkout_id, on: db) else {
                     throw StorageError.missing("payment of order \(order.id)")
                 }
-                refund = try await Payments.openRefund(order, payment: payment, platform: platform, on: db)
+                refund = try await Payments.openRefund(
+                    order, amountFen: refundFen, payment: payment, platform: platform, on: db)
             }
             if to == .completed {
                 try await OrderStore.update(id: order.id, ["completed_at": now], on: db)
                 try await LedgerStore.post(
                     kind: .release, orderId: order.id, reference: "release:\(order.id)",
                     postings: LedgerRules.release(
-                        order: order.id, merchant: order.merchant_id, totalFen: order.total_fen,
+                        order: order.id, merchant: order.merchant_id, totalFen: order.total_fen - partialRefundFen,
                         feeBasisPoints: platform.settings.platformFeeBasisPoints), now: now, on: db)
             }
             try await effects(now, db)

@@ -178,20 +178,20 @@ public enum Payments {
     }
 
     /// Moves an order's escrow to refunds and records the refund to send; call inside the order's transaction.
-    static func openRefund(_ order: OrderRow, payment: PaymentRow, platform: Platform, on db: any SQLDatabase)
-        async throws -> RefundRow
-    {
+    static func openRefund(
+        _ order: OrderRow, amountFen: Int64? = nil, payment: PaymentRow, platform: Platform, on db: any SQLDatabase
+    ) async throws -> RefundRow {
+        let amount = amountFen ?? order.total_fen
         let refund = RefundRow(
-            id: Identifiers.make(), orderId: order.id, paymentId: payment.id, amountFen: order.total_fen,
-            now: platform.now)
+            id: Identifiers.make(), orderId: order.id, paymentId: payment.id, amountFen: amount, now: platform.now)
         try await LedgerStore.post(
             kind: .refund, orderId: order.id, reference: "refund:\(order.id)",
-            postings: LedgerRules.refund(order: order.id, totalFen: order.total_fen), now: platform.now, on: db)
+            postings: LedgerRules.refund(order: order.id, totalFen: amount), now: platform.now, on: db)
         try await RefundStore.insert(refund, on: db)
         try await AuditTrail.record(
             AuditEvent(
                 "refund.open", actor: nil, subject: order.buyer_id, object: "order:\(order.id)",
-                details: ["amountFen": String(order.total_fen)]), platform: platform, on: db)
+                details: ["amountFen": String(amount)]), platform: platform, on: db)
         return refund
     }
 

@@ -1,0 +1,213 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Marketplace
+import NIOCore
+import Providers
+import SQLKit
+import Storage
+import Testing
+
+/// Clause 2.4.4: complaints and disputes, their deadlines on a controlled clock, evidence, arbitration and
+/// appeals, and the money moving through the ledger.
+@Suite("Disputes: cases, deadlines, evidence, arbitration, escrow")
+struct DisputeTests {
+    /// A shipped, paid order: (buyer token, order id, merchant owner token, total).
+    static func shippedOrder(_ stack: PaymentStack, login: String, price: Int = 10_000) async throws
+        -> (buyer: String, order: String, owner: String)
+    {
+        let (listing, owner) = try await OrderTests.merchantListingAndOwner(
+            stack.client, stack.env, login: "shop-\(login)@disputes.example", title: "茶叶", price: price, stock: 5)
+        let (buyer, order) = try await stack.paidOrder(listing, login: login)
+        let shipped = try await stack.client.send(
+            .post, "/api/v1/merchant/orders/\(order)/ship", token: owner,
+            json: #"{"carrier":"EMS","trackingNumber":"E1"}"#)
+        #expect(shipped.status == 200)
+        return (buyer, order, owner)
+    }
+
+    static func open(_ client: Client, _ buyer: String, _ order: String, remedy: String = "full_refund") async throws
+        -> String
+    {
+        let reply = try await client.send(
+            .post, "/api/v1/orders/\(order)/disputes", token: buyer,
+            json: Client.jsonString(["reason": "damaged", "remedy": remedy, "text": "收到时包装破损。"]))
+        #expect(reply.status == 201, "\(reply.body)")
+        return try #require(reply.json["id"] as? String)
+    }
+
+    static func arbitrator(_ client: Client, _ env: TestPlatform, _ n: Int) async throws -> String {
+        let login = "arbitrator\(n)@platform.example"
+        let created = try await TeamAccounts.addPlatformStaff(
+            role: .arbitrator, login: login, displayName: "仲裁", password: nil, platform: env.platform)
+        return try await RouteAuthorizationTests.signInWithTwoFactor(
+            client: client, login: login, password: created.oneTimePassword)
+    }
+
+    static func status(_ stack: PaymentStack, _ order: String) async throws -> String? {
+        try await OrderStore.find(id: order, on: stack.env.platform.db.sql)?.status
+    }
+
+    @Test(
+        "2.4.4: a silent merchant loses by default; escrow stays frozen meanwhile; the refund balances the ledger",
+        arguments: Backend.available)
+    func merchantTimeout(backend: Backend) async throws {
+        try await PaymentStack.with(backend, duplicateRate: 0) { stack in
+            let platform = stack.env.platform
+            let (buyer, order, _) = try await Self.shippedOrder(stack, login: "13800138701")
+            _ = try await Self.open(stack.client, buyer, order)
+
+            // act: 11 days pass; receipt would be confirmed, but the escrow is frozen
+            stack.env.clock.advance(seconds: 11 * 86_400)
+            #expect(try await Orders.confirmOverdue(platform: platform) == 0)
+            #expect(try await Self.status(stack, order) == "shipped")
+            // the merchant's 72 hours are long gone: the consumer's request is granted, pending appeal
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+            #expect(try await Self.status(stack, order) == "shipped", "nothing moves before the decision is final")
+            // the appeal window ends
+            stack.env.clock.advance(seconds: 8 * 86_400)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+
+            // check
+            #expect(try await Self.status(stack, order) == "refunded")
+            try await stack.expectLedgerBalanced("default outcome")
+            #expect(try await stack.env.auditCount("dispute.merchant_timeout") == 1)
+            #expect(try await stack.env.auditCount("dispute.final") == 1)
+        }
+    }
+
+    @Test("2.4.4: the merchant offers a partial refund; the consumer takes it; the rest goes to the merchant")
+    func negotiatedPartialRefund() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (buyer, order, owner) = try await Self.shippedOrder(stack, login: "13800138702")
+            let id = try await Self.open(client, buyer, order)
+            // a consumer cannot answer for the merchant; a message with a card number is refused
+            let card = try await client.send(
+                .post, "/api/v1/disputes/\(id)/messages", token: buyer,
+                json: #"{"text":"卡号 4111 1111 1111 1111"}"#)
+            #expect(card.status == 422)
+            let countered = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
+                json: #"{"accept":false,"offerRemedy":"partial_refund","offerAmountFen":3000,"text":"补偿三十元。"}"#)
+            #expect(countered.json["status"] as? String == "negotiating", "\(countered.body)")
+            let accepted = try await client.send(.post, "/api/v1/disputes/\(id)/accept-offer", token: buyer)
+            #expect(accepted.json["status"] as? String == "closed", "\(accepted.body)")
+
+            // check: the order completed with 30 yuan back; the merchant gets the rest less the fee
+            #expect(try await Self.status(stack, order) == "completed")
+            let balance = try await client.send(.get, "/api/v1/merchant/balance", token: owner)
+            let kept = 10_000 - 3_000
+            #expect(balance.json["availableFen"] as? Int == kept - (kept * 500 + 5_000) / 10_000)
+            try await stack.expectLedgerBalanced("partial refund")
+            // the timeline shows both sides, messages decrypted for the parties
+            let view = try await client.send(.get, "/api/v1/disputes/\(id)", token: owner)
+            let timeline = try #require(view.json["timeline"] as? [[String: Any]])
+            #expect(timeline.map { $0["kind"] as? String } == ["opened", "countered", "offer_accepted"])
+            #expect(timeline.first?["text"] as? String == "收到时包装破损。")
+        }
+    }
+
+    @Test("2.4.4: escalation after 3 days; an arbitrator decides; the appeal goes to a different arbitrator")
+    func arbitrationAndAppeal() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (buyer, order, owner) = try await Self.shippedOrder(stack, login: "13800138703")
+            let id = try await Self.open(client, buyer, order)
+            _ = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
+                json: #"{"accept":false,"offerRemedy":"reject","text":"发货时完好。"}"#)
+            let early = try await client.send(.post, "/api/v1/disputes/\(id)/escalate", token: buyer)
+            #expect(early.status == 409, "negotiation lasts 3 days first")
+            stack.env.clock.advance(seconds: 3 * 86_400 + 60)
+            let buyerAgain = try await client.token(login: "13800138703")
+            let escalated = try await client.send(.post, "/api/v1/disputes/\(id)/escalate", token: buyerAgain)
+            #expect(escalated.json["status"] as? String == "escalated", "\(escalated.body)")
+
+            // act: the first arbitrator rejects the claim
+            let first = try await Self.arbitrator(client, stack.env, 1)
+            let second = try await Self.arbitrator(client, stack.env, 2)
+            let queue = try await client.send(.get, "/api/v1/staff/disputes", token: first)
+            #expect((queue.json["disputes"] as? [Any])?.count == 1)
+            let decided = try await client.send(
+                .post, "/api/v1/staff/disputes/\(id)/decision", token: first,
+                json: #"{"remedy":"reject","reason":"证据不足。","rule":"规则 4.2：无破损证据不予退款"}"#)
+            #expect(decided.json["status"] as? String == "decided", "\(decided.body)")
+            #expect(decided.json["ruleApplied"] as? String == "规则 4.2：无破损证据不予退款")
+
+            // act: the consumer appeals; the same arbitrator may not decide it; a different one refunds
+            let appealed = try await client.send(
+                .post, "/api/v1/disputes/\(id)/appeal", token: buyerAgain, json: #"{"text":"附照片为证。"}"#)
+            #expect(appealed.json["status"] as? String == "escalated", "\(appealed.body)")
+            let same = try await client.send(
+                .post, "/api/v1/staff/disputes/\(id)/decision", token: first,
+                json: #"{"remedy":"reject","reason":"维持。","rule":"规则 4.2"}"#)
+            #expect(same.status == 403)
+            let final = try await client.send(
+                .post, "/api/v1/staff/disputes/\(id)/decision", token: second,
+                json: #"{"remedy":"full_refund","reason":"照片显示破损。","rule":"规则 4.3：运输破损全额退款"}"#)
+            #expect(final.json["status"] as? String == "closed", "\(final.body)")
+            let twice = try await client.send(
+                .post, "/api/v1/disputes/\(id)/appeal", token: buyerAgain, json: #"{"text":"再次上诉"}"#)
+            #expect(twice.status == 409)
+
+            // check
+            #expect(try await Self.status(stack, order) == "refunded")
+            try await stack.expectLedgerBalanced("appeal")
+        }
+    }
+
+    @Test("2.4.4: evidence is a real PNG or JPEG without EXIF, from a party; withdrawal unfreezes the escrow")
+    func evidenceAndWithdrawal() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (buyer, order, _) = try await Self.shippedOrder(stack, login: "13800138704")
+            let id = try await Self.open(client, buyer, order)
+            func send(_ bytes: [UInt8], type: String = "image/png", token: String) async throws -> Client.Reply {
+                try await client.send(
+                    .post, "/api/v1/disputes/\(id)/images", token: token, headers: ["Content-Type": type],
+                    rawBody: ByteBuffer(bytes: bytes))
+            }
+            let png = [UInt8](
+                Data(
+                    base64Encoded:
+                        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+                )!)
+            let jpeg: [UInt8] =
+                [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8)
+                + [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]
+                + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9]
+            let exif: [UInt8] =
+                [0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10] + Array("Exif".utf8) + [0, 0] + [UInt8](repeating: 0, count: 8)
+                + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9]
+
+            // check: real images are taken and stored encrypted
+            #expect(try await send(png, token: buyer).status == 201)
+            #expect(try await send(jpeg, type: "image/jpeg", token: buyer).status == 201)
+            let stored = try await stack.env.platform.db.sql.raw("SELECT image_cipher FROM dispute_evidence").all()
+            #expect(
+                try stored.allSatisfy {
+                    try $0.decode(column: "image_cipher", as: Data.self).range(of: Data(png)) == nil
+                })
+            // refused: text pretending to be a PNG, EXIF, too big, and anyone who is not a party
+            let fake = try await send(Array("not an image at all".utf8), token: buyer)
+            #expect(fake.status == 422 && fake.problemType == "invalid-image")
+            #expect(try await send(exif, type: "image/jpeg", token: buyer).status == 422)
+            let huge = try await send(png + [UInt8](repeating: 0, count: ImageCheck.maximumBytes), token: buyer)
+            #expect(huge.status == 413 || huge.status == 422)
+            let stranger = try await client.newSession(login: "13800138799")
+            #expect(try await send(png, token: stranger).status == 404)
+            let view = try await client.send(.get, "/api/v1/disputes/\(id)", token: buyer)
+            let evidence = try #require(view.json["evidence"] as? [[String: Any]])
+            #expect(evidence.count == 2 && evidence.first?["image"] as? String == Data(png).base64EncodedString())
+
+            // act: the consumer withdraws; receipt is then confirmed as usual
+            let withdrawn = try await client.send(.post, "/api/v1/disputes/\(id)/withdraw", token: buyer)
+            #expect(withdrawn.json["status"] as? String == "withdrawn")
+            stack.env.clock.advance(seconds: 11 * 86_400)
+            #expect(try await Orders.confirmOverdue(platform: stack.env.platform) == 1)
+            #expect(try await Self.status(stack, order) == "completed")
+            try await stack.expectLedgerBalanced("withdrawal")
+        }
+    }
+}
