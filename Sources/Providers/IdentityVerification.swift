@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Crypto
-public import Domain
+import Domain
 public import Foundation
 public import Marketplace
 public import NIOCore
