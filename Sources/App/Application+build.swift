@@ -50,6 +50,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let orders = OrderHandlers(platform: platform, maxBodyBytes: limit)
     let risk = RiskHandlers(platform: platform, maxBodyBytes: limit)
     let disputes = DisputeHandlers(platform: platform, maxBodyBytes: limit)
+    let forceMajeure = ForceMajeureHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -152,6 +153,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.get("listing-reviews", use: requiring(.reviewListings, catalog.reviewQueue))
     staff.post("listing-reviews/:id/decision", use: requiring(.reviewListings, catalog.decide))
     staff.post("verifications/:id/decision", use: requiring(.reviewVerifications, verification.decide))
+    staff.get("force-majeure", use: requiring(.declareForceMajeure, forceMajeure.list))
+    staff.post("force-majeure", use: requiring(.declareForceMajeure, forceMajeure.declare))
+    staff.post("force-majeure/:id/end", use: requiring(.declareForceMajeure, forceMajeure.end))
     staff.get("disputes", use: requiring(.arbitrate, disputes.queue))
     staff.post("disputes/:id/decision", use: requiring(.arbitrate, disputes.decide))
     staff.get("risk-cases", use: requiring(.reviewRisk, risk.queue))

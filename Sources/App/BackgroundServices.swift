@@ -60,6 +60,8 @@ extension PeriodicService {
         PeriodicService(name: "order timers", interval: interval, logger: platform.logger) {
             let cancelled = try await Orders.cancelOverdue(platform: platform)
             if cancelled > 0 { platform.logger.info("unpaid orders cancelled", metadata: ["count": "\(cancelled)"]) }
+            // Deadlines a force-majeure period paused move on once it ends, before anything is judged late.
+            try await ForceMajeure.settle(platform: platform)
             let settled = try await Disputes.enforceDeadlines(platform: platform)
             if settled > 0 { platform.logger.info("dispute deadlines applied", metadata: ["count": "\(settled)"]) }
             let confirmed = try await Orders.confirmOverdue(platform: platform)

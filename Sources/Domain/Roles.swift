@@ -59,7 +59,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .catalog: [.manageListings]
         case .fulfilment: [.fulfilOrders]
         case .finance: [.viewFinance]
-        case .admin: [.listAccounts, .unlockAccounts, .manageStaff]
+        case .admin: [.listAccounts, .unlockAccounts, .manageStaff, .declareForceMajeure]
         case .support:
             [
                 .listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
@@ -70,7 +70,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .complianceOfficer:
             [
                 .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
-                .reviewListings,
+                .reviewListings, .declareForceMajeure,
             ]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
@@ -103,4 +103,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case reviewVerifications = "verification.review"
     /// Decide listings that screening held for a person (2.4.1).
     case reviewListings = "listings.review"
+    /// Declare, change and end force-majeure periods that pause deadlines (1.1.4).
+    case declareForceMajeure = "platform.force_majeure"
 }

@@ -1018,6 +1018,22 @@ public enum DataCatalog {
                 Column("created_at", .operational, .general, "When."),
             ]),
         Table(
+            "force_majeure",
+            summary: "Force-majeure periods (clause 1.1.4): cause, scope and time; deadlines in scope pause.",
+            retention: .years(3, after: "the period"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id of the period."),
+                Column("cause", .operational, .general, "natural_disaster, war, government_action or change_in_law."),
+                Column("scope", .operational, .general, "platform, category or merchant."),
+                Column("scope_values", .operational, .general, "The categories or merchant ids in scope (JSON)."),
+                Column("starts_at", .operational, .general, "When it starts."),
+                Column("ends_at", .operational, .general, "When it ends."),
+                Column("declared_by", .personal, .general, form: .identifier, "The staff member who declared it."),
+                Column("settled_at", .operational, .general, "When the deadlines it paused were moved on."),
+                Column("created_at", .operational, .general, "When it was declared."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

@@ -12,7 +12,7 @@ enum Schema {
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
-        CreateReviews(), CreateRisk(), CreateDisputes(),
+        CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(),
     ]
 }
 
@@ -645,4 +645,23 @@ struct CreateDisputes: AsyncMigration {
     func revert(on db: any Database) async throws {
         for table in ["dispute_evidence", "dispute_events", "disputes"] { try await db.schema(table).delete() }
     }
+}
+
+/// Force-majeure periods (clause 1.1.4): cause, scope and time; deadlines in scope pause while they last.
+struct CreateForceMajeure: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("force_majeure")
+            .field("id", .string, .identifier(auto: false))
+            .field("cause", .string, .required)
+            .field("scope", .string, .required)
+            .field("scope_values", .string, .required)
+            .field("starts_at", .int64, .required)
+            .field("ends_at", .int64, .required)
+            .field("declared_by", .string, .required)
+            .field("settled_at", .int64)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("force_majeure").delete() }
 }

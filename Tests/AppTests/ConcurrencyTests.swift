@@ -29,7 +29,7 @@ struct ConcurrencyTests {
                 // credentials were actually checked
                 let checked = statuses.filter { $0 == 401 || $0 == 201 }.count
                 #expect(checked <= 5, "\(statuses.sorted())")
-                #expect(statuses.allSatisfy { [201, 401, 429].contains($0) })
+                #expect(statuses.allSatisfy { [201, 401, 429].contains($0) }, "\(statuses.sorted())")
                 #expect(statuses.filter { $0 == 201 }.count <= 1)
             }
         }

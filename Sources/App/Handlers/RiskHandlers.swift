@@ -32,3 +32,43 @@ struct RiskHandlers {
                 platform: platform))
     }
 }
+
+/// Force-majeure periods (clause 1.1.4).
+struct ForceMajeureHandlers {
+    let platform: Platform
+    let maxBodyBytes: Int
+
+    struct DeclareBody: StrictDecodable {
+        static let fields: Set<String> = ["cause", "scope", "scopeValues", "startsAt", "endsAt"]
+        let cause: String
+        let scope: String
+        let scopeValues: [String]
+        let startsAt: Int64
+        let endsAt: Int64
+    }
+
+    struct EndBody: StrictDecodable {
+        static let fields: Set<String> = ["endsAt"]
+        let endsAt: Int64?
+    }
+
+    @Sendable func list(_ request: Request, context: StaffContext) async throws -> Response {
+        try JSONResponse.make(["periods": try await ForceMajeure.list(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func declare(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(DeclareBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await ForceMajeure.declare(
+                cause: body.cause, scope: body.scope, values: body.scopeValues, startsAt: body.startsAt,
+                endsAt: body.endsAt, caller: context.caller, platform: platform), status: .created)
+    }
+
+    @Sendable func end(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(EndBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await ForceMajeure.changeEnd(
+                id: try context.parameters.require("id"), endsAt: body.endsAt, caller: context.caller,
+                platform: platform))
+    }
+}

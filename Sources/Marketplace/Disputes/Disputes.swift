@@ -354,8 +354,14 @@ public enum Disputes {
         let due = try await DisputeStore.overdue(
             statuses: [DisputeStatus.awaitingMerchant.rawValue, DisputeStatus.decided.rawValue], now: now + 1,
             on: platform.db.sql)
+        let periods = try await ForceMajeureStore.active(now: now, on: platform.db.sql)
         for var dispute in due where only == nil || dispute.id == only {
             let from = dispute.status
+            if only == nil, let order = try await OrderStore.find(id: dispute.order_id, on: platform.db.sql),
+                try await ForceMajeure.pausing(order, periods: periods, on: platform.db.sql) != nil
+            {
+                continue  // force majeure holds this case's clock (1.1.4)
+            }
             do {
                 if from == DisputeStatus.awaitingMerchant.rawValue {
                     dispute.status = try next(dispute, .merchantTimeout, .system).rawValue

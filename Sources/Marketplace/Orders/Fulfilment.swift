@@ -104,7 +104,10 @@ extension Orders {
     @discardableResult
     public static func confirmOverdue(platform: Platform) async throws -> Int {
         var confirmed = 0
+        let periods = try await ForceMajeureStore.active(now: platform.now, on: platform.db.sql)
         for order in try await OrderStore.receiptOverdue(now: platform.now, limit: 200, on: platform.db.sql) {
+            // A force-majeure period holds this order's clock (1.1.4).
+            if try await ForceMajeure.pausing(order, periods: periods, on: platform.db.sql) != nil { continue }
             do {
                 try await move(order, .confirm, by: .system, actorId: nil, platform: platform)
                 confirmed += 1

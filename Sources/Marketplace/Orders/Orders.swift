@@ -39,6 +39,8 @@ public struct OrderView: Sendable, Codable, Equatable {
     public let lines: [OrderLineView]
     /// Masked for everyone here; in full only in the buyer's export and the merchant's waybill.
     public let recipient: Recipient?
+    /// Why the order's deadlines are not running (a force-majeure period), when one holds them.
+    public var clockPausedBy: String? = nil
 }
 
 public struct CheckoutView: Sendable, Codable, Equatable {
@@ -170,7 +172,9 @@ public enum Orders {
         guard let order = try await OrderStore.find(id: id, party: party, on: platform.db.sql) else {
             throw Problem.notFound("The order")
         }
-        return try await withLines([order], platform, masked: true)[0]
+        var view = try await withLines([order], platform, masked: true)[0]
+        view.clockPausedBy = try await ForceMajeure.note(for: order, platform: platform)
+        return view
     }
 
     /// The buyer cancels an unpaid order; its stock goes back.

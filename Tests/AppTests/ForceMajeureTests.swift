@@ -1,0 +1,108 @@
+import Domain
+import Foundation
+import Marketplace
+import Storage
+import Testing
+
+/// Clause 1.1.4: a force-majeure period pauses exactly the deadlines in its scope; they resume with the time
+/// that was left when it started.
+@Suite("Force majeure: paused deadlines")
+struct ForceMajeureTests {
+    @Test("1.1.4: receipt and dispute deadlines of the merchant in scope pause and resume; others run on")
+    func pausesOnlyItsScope() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let platform = stack.env.platform
+            let day: Int64 = 86_400
+            // setup: merchant X (in scope) with a shipped order and a disputed one; merchant Y (out of scope)
+            let (x, xOwner) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "x@fm.example", title: "茶叶", price: 1_000, stock: 5)
+            let (y, yOwner) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "y@fm.example", title: "茶壶", price: 2_000, stock: 5)
+            let xMerchant = try #require(
+                try await client.send(.get, "/api/v1/me", token: xOwner).json["merchantId"] as? String)
+            let (_, inScope) = try await stack.paidOrder(x, login: "13800138401")
+            let (_, outOfScope) = try await stack.paidOrder(y, login: "13800138402")
+            let (disputer, disputed) = try await stack.paidOrder(x, login: "13800138403")
+            for (order, owner) in [(inScope, xOwner), (outOfScope, yOwner), (disputed, xOwner)] {
+                _ = try await client.send(
+                    .post, "/api/v1/merchant/orders/\(order)/ship", token: owner,
+                    json: #"{"carrier":"EMS","trackingNumber":"E1"}"#)
+            }
+            _ = try await DisputeTests.open(client, disputer, disputed)
+            let admin = Caller(
+                accountId: "admin-1", role: .admin, merchantId: nil, sessionId: "s", twoFactorVerified: true,
+                twoFactorEnrolled: true, mustChangePassword: false)
+
+            // act: from day 1, a period for merchant X (declared to last a month)
+            stack.env.clock.advance(seconds: day)
+            let start = platform.clock.nowMillis
+            let period = try await ForceMajeure.declare(
+                cause: "natural_disaster", scope: "merchant", values: [xMerchant], startsAt: start,
+                endsAt: start + 30 * day * 1000, caller: admin, platform: platform)
+            // day 4: the dispute's 72 hours passed, but its clock is held; the order says why
+            stack.env.clock.advance(seconds: 3 * day)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0)
+            let view = try await Orders.get(
+                id: inScope,
+                caller: Caller(
+                    accountId: xMerchant, role: .owner, merchantId: xMerchant, sessionId: "s",
+                    twoFactorVerified: true, twoFactorEnrolled: true, mustChangePassword: false), platform: platform)
+            #expect(view.clockPausedBy?.contains("natural_disaster") == true)
+            // day 11: Y's order is confirmed on time; X's receipt clock is held
+            stack.env.clock.advance(seconds: 7 * day)
+            #expect(try await Orders.confirmOverdue(platform: platform) == 1)
+            #expect(try await DisputeTests.status(stack, outOfScope) == "completed")
+            #expect(try await DisputeTests.status(stack, inScope) == "shipped")
+            // day 12: staff end the period early; the paused deadlines move on by 11 days
+            stack.env.clock.advance(seconds: day)
+            _ = try await ForceMajeure.changeEnd(id: period.id, endsAt: nil, caller: admin, platform: platform)
+            #expect(try await ForceMajeure.settle(platform: platform) == 3, "two orders of X and its dispute")
+
+            // check: the order had 9 of its 10 days left at day 1, so it is due on day 21
+            stack.env.clock.advance(seconds: 8 * day)  // day 20
+            #expect(try await Orders.confirmOverdue(platform: platform) == 0)
+            stack.env.clock.advance(seconds: day + 60)  // day 21
+            #expect(try await Orders.confirmOverdue(platform: platform) == 1)
+            #expect(try await DisputeTests.status(stack, inScope) == "completed")
+            // the dispute had 2 of its 3 days left at day 1: due on day 14, so it has now run out
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+            #expect(try await stack.env.auditCount("force_majeure.declare") == 1)
+            #expect(try await stack.env.auditCount("force_majeure.end") == 1)
+            #expect(try await stack.env.auditCount("force_majeure.settle") == 1)
+            #expect(try await Settlement.check(platform: platform, reconcile: true) == nil)
+        }
+    }
+
+    @Test("1.1.4: only staff with the permission declare; a period must end after it starts")
+    func declarationRules() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            let consumer = Caller(
+                accountId: "c", role: .consumer, merchantId: nil, sessionId: "s", twoFactorVerified: false,
+                twoFactorEnrolled: false, mustChangePassword: false)
+            let officer = Caller(
+                accountId: "o", role: .complianceOfficer, merchantId: nil, sessionId: "s", twoFactorVerified: true,
+                twoFactorEnrolled: true, mustChangePassword: false)
+            let now = env.platform.clock.nowMillis
+            await #expect(throws: Problem.self) {
+                try await ForceMajeure.declare(
+                    cause: "war", scope: "platform", values: [], startsAt: now, endsAt: now + 1000, caller: consumer,
+                    platform: env.platform)
+            }
+            await #expect(throws: Problem.self) {
+                try await ForceMajeure.declare(
+                    cause: "war", scope: "platform", values: [], startsAt: now, endsAt: now - 1, caller: officer,
+                    platform: env.platform)
+            }
+            await #expect(throws: Problem.self) {
+                try await ForceMajeure.declare(
+                    cause: "boredom", scope: "platform", values: [], startsAt: now, endsAt: now + 1000,
+                    caller: officer, platform: env.platform)
+            }
+            let declared = try await ForceMajeure.declare(
+                cause: "government_action", scope: "category", values: ["home"], startsAt: now, endsAt: now + 1000,
+                caller: officer, platform: env.platform)
+            #expect(declared.scopeValues == ["home"])
+        }
+    }
+}
