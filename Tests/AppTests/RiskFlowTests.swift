@@ -144,4 +144,37 @@ struct RiskFlowTests {
             }
         }
     }
+
+    @Test("2.4.4, 2.4.3: a consumer with many claims in 90 days is flagged for the risk analysts")
+    func manyClaimsFlagged() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let listing = try await OrderTests.merchantListing(
+                client, stack.env, login: "claims@shop.example", title: "茶叶", price: 1_000, stock: 20)
+            let buyer = try await client.newSession(login: "13800138971")
+            var orders: [String] = []
+            for _ in 0..<5 {
+                _ = try await OrderTests.add(client, buyer, listing, 1)
+                let checkout = try await stack.checkout(buyer)
+                let payment = try #require(checkout["payment"] as? [String: Any])
+                _ = try await stack.payOnHostedPage(try #require(payment["payURL"] as? String))
+                _ = try await stack.waitForPayment(try #require(checkout["id"] as? String), token: buyer)
+                orders.append(try #require((checkout["orders"] as? [[String: Any]])?.first?["id"] as? String))
+            }
+            // act: five refunds before shipment; the fifth comes after four claims in 90 days
+            for order in orders {
+                let reply = try await client.send(
+                    .post, "/api/v1/orders/\(order)/refund", token: buyer, json: #"{"reason":"不想要了"}"#,
+                    headers: ["Idempotency-Key": UUID().uuidString])
+                #expect(reply.status == 200, "\(reply.body)")
+            }
+            // check: the refunds went through (a review does not block) and one case waits for an analyst
+            let cases = try await stack.env.platform.db.sql.raw(
+                "SELECT d.reasons AS reasons FROM risk_cases c JOIN risk_decisions d ON d.id = c.decision_id"
+            ).all()
+            #expect(cases.count == 1)
+            #expect(try cases.first?.decode(column: "reasons", as: String.self).contains("claims.many_90d") == true)
+            try await stack.expectLedgerBalanced("refunds")
+        }
+    }
 }

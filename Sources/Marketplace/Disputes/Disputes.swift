@@ -96,7 +96,10 @@ public enum Disputes {
             status: DisputeStatus.awaitingMerchant.rawValue,
             dueAt: now + settings.merchantResponseHours * 3_600_000, now: now)
         let sealed = try await seal(text, author: caller.accountId, dispute: dispute.id, platform: platform)
+        // Abuse signals: many claims, or many rejected, go to the risk analysts (a block refuses the case).
+        let risk = try await RiskChecks.refundRequest(orderId: order.id, caller: caller, platform: platform)
         try await platform.db.transaction { db in
+            try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
             guard try await DisputeStore.open(orderId: order.id, on: db) == nil else {
                 throw Problem.conflict("A dispute about this order is already open.")
             }

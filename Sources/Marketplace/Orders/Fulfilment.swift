@@ -83,8 +83,12 @@ extension Orders {
         let reason = try TextInput.singleLine(maximumLength: 200).validate(rawReason, field: "reason")
         let order = try await buyerOrder(id, caller: caller, platform: platform)
         let action: OrderAction = order.status == OrderStatus.awaitingShipment.rawValue ? .cancel : .requestRefund
+        let risk = try await RiskChecks.refundRequest(orderId: order.id, caller: caller, platform: platform)
         try await move(
-            order, action, by: .buyer, actorId: caller.accountId, platform: platform, details: ["reason": reason])
+            order, action, by: .buyer, actorId: caller.accountId, platform: platform, details: ["reason": reason]
+        ) { _, db in
+            try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
+        }
         return try await get(id: id, caller: caller, platform: platform)
     }
 

@@ -65,6 +65,34 @@ public enum RiskChecks {
         return try await decide(.checkout, object: "checkout", features: features, caller: caller, platform: platform)
     }
 
+    /// A refund request or dispute's decision: how many claims the consumer made in 90 days, and how many were
+    /// rejected (abuse signals, clause 2.4.4).
+    static func refundRequest(orderId: String, caller: Caller, platform: Platform) async throws -> (
+        decision: RiskDecisionRow, riskCase: RiskCaseRow?
+    ) {
+        let db = platform.db.sql
+        let since = platform.now - 90 * 86_400_000
+        let row = try await db.raw(
+            """
+            SELECT
+              (SELECT COUNT(*) FROM disputes WHERE consumer_id = \(bind: caller.accountId)
+                 AND created_at >= \(bind: since)) +
+              (SELECT COUNT(*) FROM refunds r JOIN orders o ON o.id = r.order_id
+                 WHERE o.buyer_id = \(bind: caller.accountId) AND r.created_at >= \(bind: since)) AS claims,
+              (SELECT COUNT(*) FROM disputes WHERE consumer_id = \(bind: caller.accountId)
+                 AND created_at >= \(bind: since) AND outcome_remedy = 'reject') AS rejected
+            """
+        ).first()
+        let features: [String: Double] = [
+            "claims_90d": Double(try row?.decode(column: "claims", as: Int.self) ?? 0),
+            "claims_rejected_90d": Double(try row?.decode(column: "rejected", as: Int.self) ?? 0),
+            "on_deny_list": try await RiskStore.isListed(
+                list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
+        ]
+        return try await decide(
+            .refundRequest, object: "order:\(orderId)", features: features, caller: caller, platform: platform)
+    }
+
     /// A payout's decision: the amount against the merchant's earlier payouts, and the deny list.
     static func payout(amountFen: Int64, merchantId: String, caller: Caller, platform: Platform) async throws -> (
         decision: RiskDecisionRow, riskCase: RiskCaseRow?
