@@ -66,6 +66,14 @@ public struct KeyRing: KeyWrapper {
         self.currentMasterCreatedAt = material.masterKeys.first { $0.version == masterVersion }?.createdAt ?? 0
     }
 
+    /// The key that encrypts backups made under master key `version` (derived, so the key file holds no more
+    /// secrets; older versions stay in the key file, so older backups still open after a rotation).
+    public func backupKey(masterVersion version: Int) throws -> SymmetricKey {
+        guard let master = masterKeys[version] else { throw PrivacyError.unknownKeyVersion(version) }
+        return HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: master), info: Data("covenant backup v1".utf8), outputByteCount: 32)
+    }
+
     /// Ed25519 key that signs audit tree heads.
     public var auditSigningKey: Curve25519.Signing.PrivateKey {
         // Validated in init.
