@@ -1,0 +1,45 @@
+import App
+import Foundation
+import Marketplace
+import Testing
+
+/// Clause 2.2 (regular risk assessment): `covenant assess` fails on a weakened configuration, naming each item,
+/// and passes on a proper one.
+@Suite("Self-assessment")
+struct SelfAssessmentTests {
+    @Test("2.2: a proper configuration passes; a weakened one fails exactly where it was weakened")
+    func assess() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            // setup: a proper configuration, then the same with four weaknesses
+            var proper = env.config
+            proper.tlsCertificatePath = "/etc/covenant/cert.pem"
+            proper.tlsKeyPath = "/etc/covenant/key.pem"
+            proper.security.passwordHashCost = 12
+            let good = SelfAssessment.Facts(
+                keysGenerated: false, keyFileMode: 0o600, newestBackupAt: env.platform.clock.nowMillis - 3_600_000)
+            var weak = proper
+            weak.tlsCertificatePath = nil
+            weak.security.passwordHashCost = 10
+            weak.security.sessionIdleSeconds = 3_600
+            let bad = SelfAssessment.Facts(keysGenerated: true, keyFileMode: 0o644, newestBackupAt: nil)
+
+            // act
+            let passed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            let failed = try await SelfAssessment.run(platform: env.platform, config: weak, facts: bad)
+
+            // check
+            #expect(passed.allSatisfy { $0.passed }, "\(passed.filter { !$0.passed })")
+            #expect(
+                Set(failed.filter { !$0.passed }.map(\.item))
+                    == ["tls", "keys-provisioned", "key-file-mode", "backups", "password-hashing", "session-timeouts"])
+            #expect(failed.filter { !$0.passed }.allSatisfy { !$0.fix.isEmpty && !$0.clause.isEmpty })
+
+            // a merchant without two-factor fails the coverage item
+            try await env.withClient { client in
+                _ = try await client.newSession(kind: "merchant", login: "no2fa@shop.example")
+            }
+            let coverage = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            #expect(coverage.first { $0.item == "two-factor-coverage" }?.passed == false)
+        }
+    }
+}
