@@ -14,6 +14,8 @@ public enum RiskEventKind: String, Sendable, Codable, CaseIterable {
     case registration, login, checkout, payment, payout, review
     case refundRequest = "refund_request"
     case profileChange = "profile_change"
+    /// A dispute closed against a merchant (signals for enforcement).
+    case disputeLost = "dispute_lost"
 }
 
 /// A condition over named features: a comparison, or all / any of several.

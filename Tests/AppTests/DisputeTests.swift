@@ -210,4 +210,30 @@ struct DisputeTests {
             try await stack.expectLedgerBalanced("withdrawal")
         }
     }
+
+    @Test("2.4.4, 2.4.3: a merchant that loses three disputes in 90 days is flagged for the risk analysts")
+    func lostDisputesFlagged() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (listing, owner) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "loser@disputes.example", title: "茶叶", price: 1_000, stock: 10)
+            for n in 0..<3 {
+                let (buyer, order) = try await stack.paidOrder(listing, login: "1380013875\(n)")
+                _ = try await client.send(
+                    .post, "/api/v1/merchant/orders/\(order)/ship", token: owner,
+                    json: #"{"carrier":"EMS","trackingNumber":"E1"}"#)
+                let id = try await Self.open(client, buyer, order)
+                let accepted = try await client.send(
+                    .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
+                    json: #"{"accept":true,"text":"同意退款。"}"#)
+                #expect(accepted.json["status"] as? String == "closed", "\(accepted.body)")
+            }
+            let decisions = try await stack.env.platform.db.sql.raw(
+                "SELECT outcome FROM risk_decisions WHERE event = 'dispute_lost' ORDER BY created_at"
+            ).all().map { try $0.decode(column: "outcome", as: String.self) }
+            #expect(decisions == ["allow", "allow", "review"])
+            #expect(try await stack.env.count("risk_cases") == 1)
+            try await stack.expectLedgerBalanced("three refunds")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Domain
 public import Foundation
+import Logging
 import Privacy
 import SQLKit
 import Storage
@@ -434,6 +435,13 @@ public enum Disputes {
         case .replacement, .reject:
             // Nothing is refunded: the escrow unfreezes and receipt is confirmed as usual.
             try await platform.db.transaction { db in try await save(platform.now, db) }
+            return
+        }
+        // A lost dispute is a signal about the merchant for the risk analysts; it never undoes the outcome.
+        do {
+            try await RiskChecks.disputeLost(merchantId: dispute.merchant_id, disputeId: dispute.id, platform: platform)
+        } catch {
+            platform.logger.warning("dispute signal not recorded", metadata: ["dispute": "\(dispute.id)"])
         }
     }
 

@@ -116,6 +116,27 @@ public enum RiskChecks {
 
     /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
     /// in the action's own transaction (with a case when the decision is review).
+    /// A dispute closed against a merchant: many lost in 90 days send the merchant to the analysts (2.4.4).
+    static func disputeLost(merchantId: String, disputeId: String, platform: Platform) async throws {
+        let since = platform.now - 90 * 86_400_000
+        let lost =
+            try await platform.db.sql.raw(
+                """
+                SELECT COUNT(*) AS n FROM disputes WHERE merchant_id = \(bind: merchantId) AND status = 'closed'
+                AND outcome_remedy IN ('full_refund', 'partial_refund', 'return_and_refund') AND updated_at >= \(bind: since)
+                """
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+        let merchant = Caller(
+            accountId: merchantId, role: .owner, merchantId: merchantId, sessionId: "system", twoFactorVerified: true,
+            twoFactorEnrolled: true, mustChangePassword: false)
+        let risk = try await decide(
+            .disputeLost, object: "dispute:\(disputeId)", features: ["lost_disputes_90d": Double(lost)],
+            caller: merchant, platform: platform)
+        try await platform.db.transaction { db in
+            try await record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
+        }
+    }
+
     static func decide(
         _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform
     ) async throws -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?) {
