@@ -14,13 +14,13 @@ public struct ForceMajeureView: Sendable, Codable, Equatable {
     public let settledAt: Int64?
 }
 
-/// Force majeure (clause 1.1.4): staff declare a period with its cause, scope (the platform, categories or
-/// merchants) and time. While it lasts, deadlines in scope (confirmation of receipt, dispute responses and
+/// Force majeure (clause 1.1.4): staff declare a period with its cause, scope (the platform, provinces of delivery
+/// addresses, categories or merchants) and time. While it lasts, deadlines in scope (confirmation of receipt, dispute responses and
 /// escalations, appeal windows) do not run out; when it ends they resume with the time that was left.
 /// Declaring, changing and ending a period are audited.
 public enum ForceMajeure {
     public static let causes = ["natural_disaster", "war", "government_action", "change_in_law"]
-    public static let scopes = ["platform", "category", "merchant"]
+    public static let scopes = ["platform", "region", "category", "merchant"]
 
     public static func declare(
         cause: String, scope: String, values: [String], startsAt: Int64, endsAt: Int64, caller: Caller,
@@ -96,6 +96,7 @@ public enum ForceMajeure {
             switch period.scope {
             case "platform": return period
             case "merchant" where values.contains(order.merchant_id): return period
+            case "region" where order.delivery_province.map(values.contains) ?? false: return period
             case "category":
                 if categories == nil { categories = try await ForceMajeureStore.categories(orderId: order.id, on: db) }
                 if !(categories ?? []).isDisjoint(with: values) { return period }

@@ -754,6 +754,9 @@ public enum DataCatalog {
                     "When receipt is confirmed for the buyer (10 days after delivery, or shipment until then)."),
                 Column("receipt_extended_at", .transaction, .general, "When the buyer used their one extension."),
                 Column("completed_at", .transaction, .general, "When it completed and its escrow was released."),
+                Column(
+                    "delivery_province", .personal, .general, form: .generalised,
+                    "The province it ships to (no city, district or street): force-majeure periods cover regions."),
             ]),
         Table(
             "payments",

@@ -12,7 +12,7 @@ enum Schema {
         CreateConsents(), DropRedundantAuditIndex(), CreateIdentityVerifications(),
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
-        CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(),
+        CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
     ]
 }
 
@@ -664,4 +664,14 @@ struct CreateForceMajeure: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("force_majeure").delete() }
+}
+
+/// The province an order ships to, in clear (a region, not an address): force-majeure periods can cover a region.
+struct AddDeliveryRegion: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("orders").field("delivery_province", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("orders").deleteField("delivery_province").update()
+    }
 }

@@ -836,6 +836,8 @@ public struct OrderRow: Codable, Sendable {
     public var receipt_due_at: Int64?
     public var receipt_extended_at: Int64?
     public var completed_at: Int64?
+    /// The province it ships to (generalised: no city, district or street).
+    public var delivery_province: String?
 
     public init(
         id: String, checkout_id: String, buyer_id: String, merchant_id: String, status: String, total_fen: Int64,

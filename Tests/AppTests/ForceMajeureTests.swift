@@ -105,4 +105,42 @@ struct ForceMajeureTests {
             #expect(declared.scopeValues == ["home"])
         }
     }
+
+    @Test("1.1.4: a region scope covers orders shipping to that province only; the case shows why its clock stopped")
+    func regionScope() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let platform = stack.env.platform
+            let (listing, owner) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "region@fm.example", title: "茶叶", price: 1_000, stock: 5)
+            let merchant = try #require(
+                try await client.send(.get, "/api/v1/me", token: owner).json["merchantId"] as? String)
+            let (buyer, order) = try await stack.paidOrder(listing, login: "13800138411")  // ships to 浙江省
+            _ = try await client.send(
+                .post, "/api/v1/merchant/orders/\(order)/ship", token: owner,
+                json: #"{"carrier":"EMS","trackingNumber":"E1"}"#)
+            let dispute = try await DisputeTests.open(client, buyer, order)
+            let officer = Caller(
+                accountId: "officer", role: .complianceOfficer, merchantId: nil, sessionId: "s",
+                twoFactorVerified: true, twoFactorEnrolled: true, mustChangePassword: false)
+            let seller = Caller(
+                accountId: merchant, role: .owner, merchantId: merchant, sessionId: "s", twoFactorVerified: true,
+                twoFactorEnrolled: true, mustChangePassword: false)
+            let now = platform.clock.nowMillis
+
+            // a period for another province leaves the order alone
+            _ = try await ForceMajeure.declare(
+                cause: "natural_disaster", scope: "region", values: ["广东省"], startsAt: now,
+                endsAt: now + 86_400_000, caller: officer, platform: platform)
+            #expect(try await Orders.get(id: order, caller: seller, platform: platform).clockPausedBy == nil)
+
+            // one for the order's province holds it, and its case says so
+            _ = try await ForceMajeure.declare(
+                cause: "government_action", scope: "region", values: ["浙江省"], startsAt: now,
+                endsAt: now + 86_400_000, caller: officer, platform: platform)
+            #expect(try await Orders.get(id: order, caller: seller, platform: platform).clockPausedBy != nil)
+            let view = try await Disputes.get(id: dispute, caller: seller, platform: platform)
+            #expect(view.clockPausedBy?.contains("government_action") == true)
+        }
+    }
 }

@@ -30,6 +30,8 @@ public struct DisputeView: Sendable, Codable, Equatable {
     public let dueAt: Int64?
     public let timeline: [DisputeEventView]
     public let evidence: [EvidenceView]
+    /// Why the case's deadline is not running (a force-majeure period), when one holds it.
+    public var clockPausedBy: String? = nil
 }
 
 public struct EvidenceView: Sendable, Codable, Equatable {
@@ -319,7 +321,13 @@ public enum Disputes {
 
     public static func get(id: String, caller: Caller, platform: Platform) async throws -> DisputeView {
         let dispute = try await find(id, caller: caller, platform: platform)
-        return try await view(dispute, caller: caller, platform: platform, images: true)
+        var view = try await view(dispute, caller: caller, platform: platform, images: true)
+        if DisputeStateMachine.isOpen(DisputeStatus(rawValue: dispute.status) ?? .closed),
+            let order = try await OrderStore.find(id: dispute.order_id, on: platform.db.sql)
+        {
+            view.clockPausedBy = try await ForceMajeure.note(for: order, platform: platform)
+        }
+        return view
     }
 
     /// The consumer's cases, the merchant's, or (for arbitrators) the escalated queue.

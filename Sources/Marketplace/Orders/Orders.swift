@@ -111,6 +111,7 @@ public enum Orders {
                 total_fen: items.reduce(0) { $0 + $1.price_fen * $1.quantity },
                 pay_by: now + platform.settings.paymentWindowSeconds * 1000, now: now)
             order.recipient_cipher = try Recipients.seal(recipient, orderId: id, key: buyerKey)
+            order.delivery_province = recipient.address.province
             let lines = items.map {
                 OrderLineRow(
                     order_id: id, listing_id: $0.listing_id, title: $0.title, price_fen: $0.price_fen,
