@@ -1037,6 +1037,27 @@ public enum DataCatalog {
                 Column("updated_at", .operational, .general, "When it last changed."),
             ]),
         Table(
+            "complaints",
+            summary:
+                "Merchants' complaints about consumers (abusive behaviour, fraudulent claims) and staff decisions.",
+            retention: .years(3, after: "the complaint"), legalBasis: Basis.orders,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("merchant_id", .operational, .general, form: .identifier, "The merchant complaining."),
+                Column("author_id", .personal, .general, form: .identifier, "The merchant account that wrote it."),
+                Column("consumer_id", .personal, .general, form: .identifier, "The consumer complained about."),
+                Column("order_id", .operational, .general, form: .identifier, "The order it concerns."),
+                Column("reason", .transaction, .general, "abusive_behaviour or fraudulent_claim."),
+                Column(
+                    "text_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The merchant's account of it, under the author's key."),
+                Column("status", .transaction, .general, "open, upheld or dismissed."),
+                Column("handled_by", .personal, .general, form: .identifier, "The arbitrator who decided."),
+                Column("note", .operational, .general, "The decision's note."),
+                Column("created_at", .operational, .general, "When it was filed."),
+                Column("decided_at", .operational, .general, "When it was decided."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

@@ -13,6 +13,7 @@ enum Schema {
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
+        CreateComplaints(),
     ]
 }
 
@@ -674,4 +675,25 @@ struct AddDeliveryRegion: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("orders").deleteField("delivery_province").update()
     }
+}
+
+/// Merchants' complaints about consumers (clause 2.4.4: abusive behaviour, fraudulent claims), decided by staff.
+struct CreateComplaints: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("complaints")
+            .field("id", .string, .identifier(auto: false))
+            .field("merchant_id", .string, .required)
+            .field("author_id", .string, .required)
+            .field("consumer_id", .string, .required)
+            .field("order_id", .string, .required)
+            .field("reason", .string, .required)
+            .field("text_cipher", .data, .required)
+            .field("status", .string, .required)
+            .field("handled_by", .string)
+            .field("note", .string)
+            .field("created_at", .int64, .required)
+            .field("decided_at", .int64)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("complaints").delete() }
 }

@@ -236,4 +236,41 @@ struct DisputeTests {
             try await stack.expectLedgerBalanced("three refunds")
         }
     }
+
+    @Test("2.4.4: a merchant complains about a consumer; an upheld complaint counts against the consumer's next claim")
+    func merchantComplaint() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (buyer, order, owner) = try await Self.shippedOrder(stack, login: "13800138705")
+            let other = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "other@complaints.example", title: "茶壶", price: 500, stock: 1
+            ).owner
+            // only the merchant of the order may complain about its buyer
+            let foreign = try await client.send(
+                .post, "/api/v1/merchant/complaints", token: other,
+                json: Client.jsonString(["orderId": order, "reason": "abusive_behaviour", "text": "辱骂客服。"]))
+            #expect(foreign.status == 404)
+            let filed = try await client.send(
+                .post, "/api/v1/merchant/complaints", token: owner,
+                json: Client.jsonString(["orderId": order, "reason": "fraudulent_claim", "text": "谎称未收到货。"]))
+            #expect(filed.status == 201, "\(filed.body)")
+            let id = try #require(filed.json["id"] as? String)
+
+            // an arbitrator upholds it
+            let arbitrator = try await Self.arbitrator(client, stack.env, 3)
+            let queue = try await client.send(.get, "/api/v1/staff/complaints", token: arbitrator)
+            #expect((queue.json["complaints"] as? [[String: Any]])?.first?["text"] as? String == "谎称未收到货。")
+            let upheld = try await client.send(
+                .post, "/api/v1/staff/complaints/\(id)/decision", token: arbitrator,
+                json: #"{"uphold":true,"note":"物流显示已签收。"}"#)
+            #expect(upheld.json["status"] as? String == "upheld", "\(upheld.body)")
+
+            // the consumer's dispute on that order now goes to the risk analysts as well
+            _ = try await Self.open(client, buyer, order)
+            let reasons = try await stack.env.platform.db.sql.raw(
+                "SELECT d.reasons AS reasons FROM risk_cases c JOIN risk_decisions d ON d.id = c.decision_id"
+            ).all().map { try $0.decode(column: "reasons", as: String.self) }
+            #expect(reasons.count == 1 && reasons[0].contains("claims.merchant_complaint_upheld"))
+        }
+    }
 }

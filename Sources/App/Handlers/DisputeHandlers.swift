@@ -122,4 +122,37 @@ struct DisputeHandlers {
                 id: try context.parameters.require("id"), remedy: body.remedy, amountFen: body.amountFen,
                 reason: body.reason, rule: body.rule, caller: context.caller, platform: platform))
     }
+
+    struct ComplaintBody: StrictDecodable {
+        static let fields: Set<String> = ["orderId", "reason", "text"]
+        let orderId: String
+        let reason: String
+        let text: String
+    }
+
+    struct ComplaintDecisionBody: StrictDecodable {
+        static let fields: Set<String> = ["uphold", "note"]
+        let uphold: Bool
+        let note: String
+    }
+
+    @Sendable func complain(_ request: Request, context: MerchantContext) async throws -> Response {
+        let body = try await JSONBody.decode(ComplaintBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Complaints.file(
+                orderId: body.orderId, reason: body.reason, text: body.text, caller: context.caller,
+                platform: platform), status: .created)
+    }
+
+    @Sendable func complaints(_ request: Request, context: StaffContext) async throws -> Response {
+        try JSONResponse.make(["complaints": try await Complaints.queue(caller: context.caller, platform: platform)])
+    }
+
+    @Sendable func decideComplaint(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(ComplaintDecisionBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Complaints.decide(
+                id: try context.parameters.require("id"), uphold: body.uphold, note: body.note, caller: context.caller,
+                platform: platform))
+    }
 }

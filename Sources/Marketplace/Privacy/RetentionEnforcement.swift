@@ -60,6 +60,7 @@ public enum RetentionEnforcement {
         Rule(table: "disputes") { cutoff in "status IN ('closed', 'withdrawn') AND updated_at < \(bind: cutoff)" },
         Rule(table: "dispute_events") { _ in "dispute_id NOT IN (SELECT id FROM disputes)" },
         Rule(table: "dispute_evidence") { _ in "dispute_id NOT IN (SELECT id FROM disputes)" },
+        Rule(table: "complaints") { cutoff in "status <> 'open' AND created_at < \(bind: cutoff)" },
         Rule(table: "force_majeure") { cutoff in "settled_at IS NOT NULL AND ends_at < \(bind: cutoff)" },
         Rule(table: "risk_decisions") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "risk_cases") { cutoff in "status = 'decided' AND created_at < \(bind: cutoff)" },

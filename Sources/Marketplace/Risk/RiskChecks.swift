@@ -80,12 +80,15 @@ public enum RiskChecks {
               (SELECT COUNT(*) FROM refunds r JOIN orders o ON o.id = r.order_id
                  WHERE o.buyer_id = \(bind: caller.accountId) AND r.created_at >= \(bind: since)) AS claims,
               (SELECT COUNT(*) FROM disputes WHERE consumer_id = \(bind: caller.accountId)
-                 AND created_at >= \(bind: since) AND outcome_remedy = 'reject') AS rejected
+                 AND created_at >= \(bind: since) AND outcome_remedy = 'reject') AS rejected,
+              (SELECT COUNT(*) FROM complaints WHERE consumer_id = \(bind: caller.accountId)
+                 AND status = 'upheld' AND created_at >= \(bind: since)) AS complaints
             """
         ).first()
         let features: [String: Double] = [
             "claims_90d": Double(try row?.decode(column: "claims", as: Int.self) ?? 0),
             "claims_rejected_90d": Double(try row?.decode(column: "rejected", as: Int.self) ?? 0),
+            "complaints_upheld_90d": Double(try row?.decode(column: "complaints", as: Int.self) ?? 0),
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
         ]
