@@ -273,4 +273,42 @@ struct DisputeTests {
             #expect(reasons.count == 1 && reasons[0].contains("claims.merchant_complaint_upheld"))
         }
     }
+
+    @Test("2.4.4: the merchant may still accept after countering; a consumer may withdraw an escalated case")
+    func remainingPaths() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            // negotiating → accept (merchant): the consumer's request, at once
+            let (buyer, order, owner) = try await Self.shippedOrder(stack, login: "13800138706")
+            let first = try await Self.open(client, buyer, order)
+            _ = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(first)/response", token: owner,
+                json: #"{"accept":false,"offerRemedy":"replacement","text":"可以换货。"}"#)
+            let accepted = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(first)/response", token: owner,
+                json: #"{"accept":true,"text":"同意退款。"}"#)
+            #expect(accepted.json["status"] as? String == "closed", "\(accepted.body)")
+            #expect(try await Self.status(stack, order) == "refunded")
+
+            // escalated → withdraw (consumer): nothing moves, the escrow unfreezes
+            let (buyer2, order2, owner2) = try await Self.shippedOrder(stack, login: "13800138707")
+            let second = try await Self.open(client, buyer2, order2)
+            _ = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(second)/response", token: owner2,
+                json: #"{"accept":false,"offerRemedy":"reject","text":"不同意。"}"#)
+            stack.env.clock.advance(seconds: 3 * 86_400 + 60)
+            let again = try await client.token(login: "13800138707")
+            #expect(
+                try await client.send(.post, "/api/v1/disputes/\(second)/escalate", token: again).json["status"]
+                    as? String == "escalated")
+            let withdrawn = try await client.send(.post, "/api/v1/disputes/\(second)/withdraw", token: again)
+            #expect(withdrawn.json["status"] as? String == "withdrawn", "\(withdrawn.body)")
+            #expect(try await Self.status(stack, order2) == "shipped")
+            // nothing more can happen to a withdrawn case
+            let late = try await client.send(
+                .post, "/api/v1/disputes/\(second)/appeal", token: again, json: #"{"text":"上诉"}"#)
+            #expect(late.status == 409)
+            try await stack.expectLedgerBalanced("paths")
+        }
+    }
 }
