@@ -60,6 +60,11 @@ extension Problem {
     public static func notFound(_ what: String) -> Problem {
         Problem(type: "not-found", status: 404, title: "Not found", detail: "\(what) was not found.")
     }
+    /// A state-machine step that does not apply now (orders, disputes): 409 naming the current state.
+    public static func illegalTransition(_ detail: String) -> Problem {
+        Problem(type: "illegal-transition", status: 409, title: "Not now", detail: detail)
+    }
+
     public static func conflict(_ detail: String) -> Problem {
         Problem(type: "conflict", status: 409, title: "Conflict", detail: detail)
     }

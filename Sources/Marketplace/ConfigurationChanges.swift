@@ -1,6 +1,6 @@
 import Foundation
 import Risk
-public import Storage
+import Storage
 
 extension SecuritySettings {
     /// Every setting by name, as text: what is compared between starts and shown in the audit log.

@@ -1,5 +1,5 @@
 import Crypto
-public import Domain
+import Domain
 public import Foundation
 import Storage
 

@@ -1,5 +1,5 @@
 import Crypto
-public import Domain
+import Domain
 import Foundation
 
 /// The privacy notice people consent to (clause 2.3.1): purposes, methods, scope, retention and security

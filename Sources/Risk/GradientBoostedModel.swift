@@ -164,13 +164,6 @@ public struct GradientBoostedModel: Sendable {
         return sum
     }
 
-    /// Each tree's contribution (its leaf value) — the largest explain a score.
-    public func treeContributions(_ features: [Double]) -> [Double] {
-        features.withUnsafeBufferPointer { buffer in
-            (0..<treeCount).map { leafValue[treeLeafStart[$0] + leaf($0, buffer)] }
-        }
-    }
-
     /// The model's output: the probability for binary objectives, else the raw score.
     public func score(_ features: [Double]) -> Double {
         let raw = rawScore(features)

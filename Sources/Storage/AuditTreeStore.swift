@@ -1,5 +1,5 @@
 public import AuditLog
-public import Foundation
+import Foundation
 public import SQLKit
 
 /// Complete-subtree hashes of the audit tree in the `audit_nodes` table.

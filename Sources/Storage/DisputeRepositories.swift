@@ -137,15 +137,6 @@ public enum DisputeStore {
             .where("due_at", .lessThan, now).orderBy("due_at").limit(200).all(decoding: DisputeRow.self)
     }
 
-    /// Cases a consumer opened in the window (abuse signals).
-    public static func count(consumerId: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
-        try await db.raw(
-            """
-            SELECT COUNT(*) AS n FROM disputes WHERE consumer_id = \(bind: consumerId) AND created_at >= \(bind: since)
-            """
-        ).first()?.decode(column: "n", as: Int.self) ?? 0
-    }
-
     public static func addEvent(_ event: DisputeEventRow, on db: any SQLDatabase) async throws {
         try await db.insert(into: "dispute_events").model(event).run()
     }

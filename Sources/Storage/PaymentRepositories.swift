@@ -1,5 +1,5 @@
 public import Domain
-public import Foundation
+import Foundation
 public import SQLKit
 
 public struct PaymentRow: Codable, Sendable {
@@ -216,11 +216,6 @@ public enum RefundStore {
     public static func complete(id: String, providerId: String, on db: any SQLDatabase) async throws {
         try await db.update("refunds").set("status", to: "succeeded").set("provider_refund_id", to: providerId)
             .where("id", .equal, id).run()
-    }
-
-    public static func find(orderId: String, on db: any SQLDatabase) async throws -> RefundRow? {
-        try await db.select().column("*").from("refunds").where("order_id", .equal, orderId)
-            .first(decoding: RefundRow.self)
     }
 
     /// Refunds the institution has not confirmed yet (retried by the background service).

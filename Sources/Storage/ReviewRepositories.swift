@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SQLKit
 
 public struct ReviewRow: Codable, Sendable {
@@ -94,11 +94,6 @@ public enum ReviewStore {
 
     public static func insertSignals(_ signals: [ReviewSignalRow], on db: any SQLDatabase) async throws {
         for signal in signals { try await db.insert(into: "review_signals").model(signal).run() }
-    }
-
-    public static func signals(merchantId: String, on db: any SQLDatabase) async throws -> [ReviewSignalRow] {
-        try await db.select().column("*").from("review_signals").where("merchant_id", .equal, merchantId)
-            .orderBy("created_at").all(decoding: ReviewSignalRow.self)
     }
 
     /// How many devices the buyer has signed in from that accounts of the merchant also used.

@@ -129,6 +129,10 @@ struct DisputeTests {
             let second = try await Self.arbitrator(client, stack.env, 2)
             let queue = try await client.send(.get, "/api/v1/staff/disputes", token: first)
             #expect((queue.json["disputes"] as? [Any])?.count == 1)
+            // an arbitrator reading the case (messages, images) is recorded; the parties reading it are not
+            #expect(try await client.send(.get, "/api/v1/disputes/\(id)", token: first).status == 200)
+            _ = try await client.send(.get, "/api/v1/disputes/\(id)", token: owner)
+            #expect(try await stack.env.auditCount("dispute.view") == 1)
             let decided = try await client.send(
                 .post, "/api/v1/staff/disputes/\(id)/decision", token: first,
                 json: #"{"remedy":"reject","reason":"证据不足。","rule":"规则 4.2：无破损证据不予退款"}"#)

@@ -74,9 +74,8 @@ public enum Disputes {
         let text = try message(rawText)
         let order = try await Orders.buyerOrder(orderId, caller: caller, platform: platform)
         guard ["shipped", "delivered", "refund_requested"].contains(order.status) else {
-            throw Problem(
-                type: "illegal-transition", status: 409, title: "Not now",
-                detail: "The order is \(order.status); a dispute is opened on a shipped or delivered order.")
+            throw Problem.illegalTransition(
+                "The order is \(order.status); a dispute is opened on a shipped or delivered order.")
         }
         if let delivered = order.delivered_at,
             platform.now > delivered + settings.openWindowDays * 86_400_000
@@ -321,6 +320,13 @@ public enum Disputes {
 
     public static func get(id: String, caller: Caller, platform: Platform) async throws -> DisputeView {
         let dispute = try await find(id, caller: caller, platform: platform)
+        if try party(dispute, caller) == .arbitrator {
+            // Staff reading the parties' messages and images is an access to their data (2.3.3).
+            try await AuditTrail.recordAlone(
+                AuditEvent(
+                    "dispute.view", actor: caller.accountId, subject: dispute.consumer_id,
+                    object: "dispute:\(dispute.id)", details: ["fields": "messages, images"]), platform: platform)
+        }
         var view = try await view(dispute, caller: caller, platform: platform, images: true)
         if DisputeStateMachine.isOpen(DisputeStatus(rawValue: dispute.status) ?? .closed),
             let order = try await OrderStore.find(id: dispute.order_id, on: platform.db.sql)
@@ -410,9 +416,7 @@ public enum Disputes {
     ) async throws {
         let save: @Sendable (Int64, any SQLDatabase) async throws -> Void = { now, db in
             guard try await DisputeStore.save(dispute, from: from, on: db) else {
-                throw Problem(
-                    type: "illegal-transition", status: 409, title: "Not now",
-                    detail: "The case changed meanwhile; reload it.")
+                throw Problem.illegalTransition("The case changed meanwhile; reload it.")
             }
             try await event(dispute, party, kind, author: author, text: text, now: now, on: db)
             let other = party == .merchant ? dispute.consumer_id : dispute.merchant_id
@@ -462,7 +466,7 @@ public enum Disputes {
         } catch {
             switch error {
             case .illegal:
-                throw Problem(type: "illegal-transition", status: 409, title: "Not now", detail: error.message)
+                throw Problem.illegalTransition(error.message)
             case .notAllowed: throw Problem.forbidden(error.message)
             }
         }

@@ -47,9 +47,8 @@ extension Orders {
         guard order.status == OrderStatus.shipped.rawValue || order.status == OrderStatus.delivered.rawValue,
             let due = order.receipt_due_at
         else {
-            throw Problem(
-                type: "illegal-transition", status: 409, title: "Not now",
-                detail: "The order is \(order.status); only a shipped or delivered order's receipt can be extended.")
+            throw Problem.illegalTransition(
+                "The order is \(order.status); only a shipped or delivered order's receipt can be extended.")
         }
         guard order.receipt_extended_at == nil else {
             throw Problem.conflict("The receipt window was extended once already.")

@@ -1,4 +1,4 @@
-public import Domain
+import Domain
 import Foundation
 import Logging
 import SQLKit
@@ -218,7 +218,7 @@ public enum Orders {
         } catch {
             switch error {
             case .illegal:
-                throw Problem(type: "illegal-transition", status: 409, title: "Not now", detail: error.message)
+                throw Problem.illegalTransition(error.message)
             case .notAllowed: throw Problem.forbidden(error.message)
             }
         }
@@ -226,9 +226,7 @@ public enum Orders {
         let refund: RefundRow? = try await platform.db.transaction { db in
             guard try await OrderStore.transition(id: order.id, from: from.rawValue, to: to.rawValue, now: now, on: db)
             else {
-                throw Problem(
-                    type: "illegal-transition", status: 409, title: "Not now",
-                    detail: "The order changed meanwhile; reload it.")
+                throw Problem.illegalTransition("The order changed meanwhile; reload it.")
             }
             if to == .cancelled, from == .awaitingPayment || from == .awaitingShipment {
                 for line in try await OrderStore.lines(orderIds: [order.id], on: db) {

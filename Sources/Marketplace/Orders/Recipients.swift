@@ -86,9 +86,8 @@ extension Orders {
             order.merchant_id == merchantId, let sealed = order.recipient_cipher
         else { throw Problem.notFound("The order") }
         guard let status = OrderStatus(rawValue: order.status), waybillStates.contains(status) else {
-            throw Problem(
-                type: "illegal-transition", status: 409, title: "Not now",
-                detail: "The order is \(order.status); a waybill is for paid orders being fulfilled.")
+            throw Problem.illegalTransition(
+                "The order is \(order.status); a waybill is for paid orders being fulfilled.")
         }
         let now = platform.now
         let expiresAt: Int64? =

@@ -1,4 +1,4 @@
-public import Domain
+import Domain
 import Foundation
 import SQLKit
 import Storage
@@ -34,9 +34,7 @@ public enum Reviews {
         let order = try await Orders.buyerOrder(orderId, caller: caller, platform: platform)
         let db = platform.db.sql
         guard order.status == OrderStatus.completed.rawValue, let completed = order.completed_at else {
-            throw Problem(
-                type: "illegal-transition", status: 409, title: "Not now",
-                detail: "The order is \(order.status); only a completed order can be reviewed.")
+            throw Problem.illegalTransition("The order is \(order.status); only a completed order can be reviewed.")
         }
         guard platform.now <= completed + platform.settings.reviewWindowDays * 86_400_000 else {
             throw Problem.conflict("Reviews are open for \(platform.settings.reviewWindowDays) days after completion.")

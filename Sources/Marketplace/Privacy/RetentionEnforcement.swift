@@ -1,6 +1,6 @@
 import Foundation
 import Privacy
-public import SQLKit
+import SQLKit
 import Storage
 
 /// Enforces the data catalog's retention periods (clause 2.3.5; Cybersecurity Law Art. 21 keeps network logs at

@@ -1,5 +1,5 @@
 import Crypto
-public import Domain
+import Domain
 import Foundation
 import Privacy
 public import SQLKit
