@@ -36,6 +36,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
         ProblemMiddleware()
         MetricsMiddleware<AppRequestContext>()
         AuthenticationMiddleware(platform: platform, trustForwardedFor: config.trustForwardedFor)
+        GovernanceGate(platform: platform)
     }
     let limit = config.maxBodyBytes
     let operations = OperationsHandlers(platform: platform, registry: MetricsBackend.registry)
@@ -51,6 +52,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let risk = RiskHandlers(platform: platform, maxBodyBytes: limit)
     let disputes = DisputeHandlers(platform: platform, maxBodyBytes: limit)
     let forceMajeure = ForceMajeureHandlers(platform: platform, maxBodyBytes: limit)
+    let governance = GovernanceHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -62,6 +64,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     api.post("sessions", use: sessions.create)
     // The audit log's heads and consistency proofs hold no personal data: anyone may check them.
     api.get("privacy-notice", use: privacy.notice)
+    api.get("rulebook", use: governance.rulebook)
     api.get("products", use: catalog.browse)
     api.get("products/:id", use: catalog.product)
     api.get("products/:id/reviews", use: orders.reviews)
@@ -76,6 +79,10 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.patch("me", use: accounts.correct)
     signedIn.put("me/password", use: accounts.changePassword)
     signedIn.get("me/notices", use: accounts.notices)
+    signedIn.post("me/rulebook-acceptance", use: governance.accept)
+    signedIn.get("me/sanctions", use: governance.mySanctions)
+    signedIn.post("me/sanctions/:id/appeal", use: governance.appeal)
+    signedIn.post("reports", use: governance.report)
     signedIn.get("me/sessions", use: sessions.list)
     signedIn.delete("me/sessions/:id", use: sessions.revoke)
     signedIn.post("me/two-factor", use: twoFactor.begin)
@@ -164,6 +171,16 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.get("risk-cases", use: requiring(.reviewRisk, risk.queue))
     staff.post("risk-cases/:id/claim", use: requiring(.reviewRisk, risk.claim))
     staff.post("risk-cases/:id/decision", use: requiring(.reviewRisk, risk.decide))
+    staff.post("rulebook", use: requiring(.publishRules, governance.publish))
+    staff.get("violations", use: requiring(.enforceRules, governance.violations))
+    staff.post("violations", use: requiring(.enforceRules, governance.recordFinding))
+    staff.post("violations/:id/decision", use: requiring(.enforceRules, governance.decideViolation))
+    staff.get("parties/:id/sanctions", use: requiring(.enforceRules, governance.partySanctions))
+    staff.get("parties/:id/sanction-proposal", use: requiring(.enforceRules, governance.proposal))
+    staff.post("sanctions", use: requiring(.enforceRules, governance.impose))
+    staff.post("sanctions/:id/lift", use: requiring(.enforceRules, governance.lift))
+    staff.get("sanction-appeals", use: requiring(.enforceRules, governance.appeals))
+    staff.post("sanction-appeals/:id/decision", use: requiring(.enforceRules, governance.decideAppeal))
     return router
 }
 

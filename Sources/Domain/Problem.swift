@@ -57,6 +57,17 @@ extension Problem {
     public static let passwordChangeRequired = Problem(
         type: "password-change-required", status: 403, title: "Password change required",
         detail: "This account has a one-time password. Set a new password (PUT /api/v1/me/password) first.")
+    public static let rulesAcceptanceRequired = Problem(
+        type: "rules-acceptance-required", status: 403, title: "New platform rules to accept",
+        detail: "A new version of the user agreement, platform rules or security policy is in force. Read it "
+            + "(GET /api/v1/rulebook) and accept it (POST /api/v1/me/rulebook-acceptance) to continue.")
+    /// A sanction blocks this action (clause 2.5): the response names it and how to appeal.
+    public static func sanctioned(id: String, level: String, what: String, until: String?, ruleRef: String) -> Problem {
+        Problem(
+            type: "sanctioned", status: 403, title: "Blocked by a sanction",
+            detail: "Sanction \(id) (\(level)\(what), \(until.map { "until \($0)" } ?? "with no end date"), rule "
+                + "\(ruleRef)) does not allow this. You may appeal it once: POST /api/v1/me/sanctions/\(id)/appeal.")
+    }
     public static func notFound(_ what: String) -> Problem {
         Problem(type: "not-found", status: 404, title: "Not found", detail: "\(what) was not found.")
     }

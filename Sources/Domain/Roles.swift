@@ -62,7 +62,8 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .admin: [.listAccounts, .unlockAccounts, .manageStaff, .declareForceMajeure]
         case .support:
             [
-                .listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
+                .enforceRules, .listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests,
+                .reviewVerifications,
                 .reviewListings,
             ]
         case .riskAnalyst: [.reviewRisk]
@@ -70,7 +71,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .complianceOfficer:
             [
                 .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
-                .reviewListings, .declareForceMajeure,
+                .reviewListings, .declareForceMajeure, .enforceRules, .publishRules,
             ]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
@@ -105,4 +106,8 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case reviewListings = "listings.review"
     /// Declare, change and end force-majeure periods that pause deadlines (1.1.4).
     case declareForceMajeure = "platform.force_majeure"
+    /// Record and decide violations, impose and lift sanctions, decide appeals (2.5).
+    case enforceRules = "governance.enforce"
+    /// Publish new versions of the user agreement, platform rules and security policy (2.5).
+    case publishRules = "governance.rulebook"
 }

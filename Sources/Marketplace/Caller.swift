@@ -11,11 +11,14 @@ public struct Caller: Sendable, Equatable {
     public let twoFactorVerified: Bool
     public let twoFactorEnrolled: Bool
     public let mustChangePassword: Bool
+    /// The party has not accepted the rulebook in force when this session began (2.5).
+    public let rulesPending: Bool
 
     public init(
         accountId: String, role: Role, merchantId: String?, sessionId: String, twoFactorVerified: Bool,
-        twoFactorEnrolled: Bool, mustChangePassword: Bool
+        twoFactorEnrolled: Bool, mustChangePassword: Bool, rulesPending: Bool = false
     ) {
+        self.rulesPending = rulesPending
         self.accountId = accountId
         self.role = role
         self.merchantId = merchantId
@@ -26,6 +29,9 @@ public struct Caller: Sendable, Equatable {
     }
 
     public var kind: AccountKind { role.kind }
+
+    /// Who a sanction or the rulebook binds: the merchant for its owner and staff, else the account itself.
+    public var party: String { merchantId ?? accountId }
 
     /// May this caller take privileged actions now? Merchants and staff need a second factor (3.2),
     /// and anyone with a one-time password must replace it first.

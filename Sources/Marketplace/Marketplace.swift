@@ -64,6 +64,8 @@ public struct Platform: Sendable {
     public var risk: RiskEngine
     /// Recent catalog pages (cleared by every listing or stock change in this process).
     public let browseCache = BrowseCache()
+    /// Proposes the next sanction from a party's history (clause 2.5); staff decide.
+    public var sanctionPolicy = SanctionPolicy.standard
     /// Data keys for audit writes, so an audited action costs no extra key query.
     let auditKeys = AuditKeyCache()
     /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.

@@ -332,6 +332,9 @@ public enum DataCatalog {
         static let audit =
             "PIPL Art. 13(1)(3) and Art. 51: security audit; Cybersecurity Law Art. 21 (clause 2.2)"
         static let keys = "PIPL Art. 51: encryption and key management protecting personal information (clause 2.3.2)"
+        static let governance =
+            "E-commerce Law Art. 32 and 36 (platform rules and their enforcement, made public) and Art. 31 (records "
+            + "kept at least 3 years); PIPL Art. 13(1)(3)"
         static let training =
             "PIPL Art. 13(1)(2): human-resources management; PIPL Art. 51(4): security training of staff (clause 2.3.3)"
         static let rights =
@@ -458,6 +461,9 @@ public enum DataCatalog {
                     "Coarse description of the client (browser family and operating system, e.g. \"Firefox on "
                         + "Linux\"), so the holder can recognise their sessions; not the user agent."),
                 Column("revoked_at", .accountSecurity, .general, "When the session was signed out or revoked."),
+                Column(
+                    "rules_pending", .accountSecurity, .general,
+                    "Whether the party had a new rulebook version to accept when the session began (2.5)."),
             ]),
         Table(
             "login_attempts",
@@ -1054,6 +1060,95 @@ public enum DataCatalog {
                 Column("status", .transaction, .general, "open, upheld or dismissed."),
                 Column("handled_by", .personal, .general, form: .identifier, "The arbitrator who decided."),
                 Column("note", .operational, .general, "The decision's note."),
+                Column("created_at", .operational, .general, "When it was filed."),
+                Column("decided_at", .operational, .general, "When it was decided."),
+            ]),
+        Table(
+            "rulebook_versions",
+            summary: "The user agreement, platform rules and security policy, every version with its effective date "
+                + "(clause 2.5).",
+            retention: .permanent, legalBasis: Basis.notPersonal,
+            [
+                Column("id", .operational, .general, form: .identifier, "document@version."),
+                Column("document", .operational, .general, "user_agreement, platform_rules or security_policy."),
+                Column("version", .operational, .general, "The version's name."),
+                Column("effective_at", .operational, .general, "When it takes effect."),
+                Column("text", .operational, .general, "The text as published."),
+                Column("text_hash", .operational, .general, form: .hash, "SHA-256 of the text."),
+                Column("published_by", .operational, .general, form: .identifier, "platform, or the staff account."),
+                Column("created_at", .operational, .general, "When it was published."),
+            ]),
+        Table(
+            "rule_acceptances",
+            summary: "Who accepted which version of the rulebook and when (clause 2.5), as proof of agreement.",
+            retention: .years(3, after: "a newer acceptance"), legalBasis: Basis.contract,
+            [
+                Column("id", .operational, .general, form: .identifier, "party|document@version."),
+                Column("party_id", .personal, .general, form: .identifier, "The consumer or merchant bound."),
+                Column("account_id", .personal, .general, form: .identifier, "The account that accepted."),
+                Column("document", .operational, .general, "Which document."),
+                Column("version", .operational, .general, "Which version."),
+                Column("accepted_at", .operational, .general, "When it was accepted."),
+            ]),
+        Table(
+            "violations",
+            summary: "Violations of the platform rules from screening, the risk engine, lost disputes, reports by "
+                + "users and staff findings (clause 2.5).",
+            retention: .years(3, after: "recording"), legalBasis: Basis.governance,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("party_id", .personal, .general, form: .identifier, "The consumer or merchant concerned."),
+                Column("party_kind", .operational, .general, "consumer or merchant."),
+                Column("rule_ref", .operational, .general, "The rule broken, e.g. platform-rules/listings.misleading."),
+                Column("source", .operational, .general, "screening, risk, dispute, report or staff."),
+                Column(
+                    "source_ref", .personal, .general, form: .identifier,
+                    "What it came from: a listing, risk case, dispute, or the reporting account."),
+                Column(
+                    "evidence_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The evidence, under the party's key."),
+                Column("status", .operational, .general, "reported, confirmed or dismissed."),
+                Column("recorded_by", .personal, .general, form: .identifier, "Who recorded it (or platform)."),
+                Column("decided_by", .personal, .general, form: .identifier, "Who decided a report."),
+                Column("sanction_id", .operational, .general, form: .identifier, "The sanction that answered it."),
+                Column("created_at", .operational, .general, "When it was recorded."),
+                Column("decided_at", .operational, .general, "When a report was decided."),
+            ]),
+        Table(
+            "sanctions",
+            summary: "Sanctions on the ladder warning, restriction, suspension, termination, ban (clause 2.5).",
+            retention: .years(3, after: "it is lifted"), legalBasis: Basis.governance,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("party_id", .personal, .general, form: .identifier, "The consumer or merchant sanctioned."),
+                Column("party_kind", .operational, .general, "consumer or merchant."),
+                Column("level", .operational, .general, "The rung of the ladder."),
+                Column("functions", .operational, .general, "Restricted functions (JSON array)."),
+                Column("rule_ref", .operational, .general, "The rule it enforces."),
+                Column(
+                    "reason_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The reason given to the party, under the party's key."),
+                Column("starts_at", .operational, .general, "When it starts."),
+                Column("ends_at", .operational, .general, "When it ends (none for termination and ban)."),
+                Column("imposed_by", .personal, .general, form: .identifier, "The staff member who imposed it."),
+                Column("lifted_at", .operational, .general, "When it was lifted (end, appeal or staff)."),
+                Column("lift_reason", .operational, .general, "Why it was lifted."),
+                Column("created_at", .operational, .general, "When it was recorded."),
+            ]),
+        Table(
+            "sanction_appeals",
+            summary: "Appeals against sanctions, one per sanction, decided by a different member of staff (2.5).",
+            retention: .years(3, after: "the appeal"), legalBasis: Basis.governance,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("sanction_id", .operational, .general, form: .identifier, "The sanction appealed."),
+                Column("appellant_id", .personal, .general, form: .identifier, "The account that appealed."),
+                Column(
+                    "statement_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "The appellant's statement, under their key."),
+                Column("status", .operational, .general, "pending, upheld or rejected."),
+                Column("decided_by", .personal, .general, form: .identifier, "Who decided it."),
+                Column("decision_note", .operational, .general, "The decision's note."),
                 Column("created_at", .operational, .general, "When it was filed."),
                 Column("decided_at", .operational, .general, "When it was decided."),
             ]),

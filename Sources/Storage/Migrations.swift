@@ -13,7 +13,7 @@ enum Schema {
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
-        CreateComplaints(),
+        CreateComplaints(), CreateGovernance(), AddSessionRulesPending(),
     ]
 }
 
@@ -696,4 +696,93 @@ struct CreateComplaints: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("complaints").delete() }
+}
+
+/// The rulebook and its acceptances, violations, sanctions and appeals (clause 2.5).
+struct CreateGovernance: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("rulebook_versions")
+            .field("id", .string, .identifier(auto: false))
+            .field("document", .string, .required)
+            .field("version", .string, .required)
+            .field("effective_at", .int64, .required)
+            .field("text", .string, .required)
+            .field("text_hash", .string, .required)
+            .field("published_by", .string, .required)
+            .field("created_at", .int64, .required)
+            .unique(on: "document", "version")
+            .create()
+        try await db.schema("rule_acceptances")
+            .field("id", .string, .identifier(auto: false))
+            .field("party_id", .string, .required)
+            .field("account_id", .string, .required)
+            .field("document", .string, .required)
+            .field("version", .string, .required)
+            .field("accepted_at", .int64, .required)
+            .unique(on: "party_id", "document", "version")
+            .create()
+        try await db.schema("violations")
+            .field("id", .string, .identifier(auto: false))
+            .field("party_id", .string, .required)
+            .field("party_kind", .string, .required)
+            .field("rule_ref", .string, .required)
+            .field("source", .string, .required)
+            .field("source_ref", .string, .required)
+            .field("evidence_cipher", .data, .required)
+            .field("status", .string, .required)
+            .field("recorded_by", .string, .required)
+            .field("decided_by", .string)
+            .field("sanction_id", .string)
+            .field("created_at", .int64, .required)
+            .field("decided_at", .int64)
+            .create()
+        try await db.schema("sanctions")
+            .field("id", .string, .identifier(auto: false))
+            .field("party_id", .string, .required)
+            .field("party_kind", .string, .required)
+            .field("level", .string, .required)
+            .field("functions", .string, .required)
+            .field("rule_ref", .string, .required)
+            .field("reason_cipher", .data, .required)
+            .field("starts_at", .int64, .required)
+            .field("ends_at", .int64)
+            .field("imposed_by", .string, .required)
+            .field("lifted_at", .int64)
+            .field("lift_reason", .string)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("sanction_appeals")
+            .field("id", .string, .identifier(auto: false))
+            .field("sanction_id", .string, .required)
+            .field("appellant_id", .string, .required)
+            .field("statement_cipher", .data, .required)
+            .field("status", .string, .required)
+            .field("decided_by", .string)
+            .field("decision_note", .string)
+            .field("created_at", .int64, .required)
+            .field("decided_at", .int64)
+            .unique(on: "sanction_id")
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "sanctions_party").on("sanctions").column("party_id").column("starts_at").run()
+        try await sql.create(index: "violations_party").on("violations").column("party_id").column("created_at")
+            .run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["sanction_appeals", "sanctions", "violations", "rule_acceptances", "rulebook_versions"] {
+            try await db.schema(table).delete()
+        }
+    }
+}
+
+/// Whether a session must accept a new version of the rulebook before doing business (decided at sign-in).
+struct AddSessionRulesPending: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw(
+            "ALTER TABLE sessions ADD COLUMN rules_pending BOOLEAN NOT NULL DEFAULT false"
+        ).run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("sessions").deleteField("rules_pending").update()
+    }
 }

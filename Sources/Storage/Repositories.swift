@@ -750,10 +750,17 @@ public enum ListingStore {
     }
 
     /// Published listings, newest first, optionally in a category and with `query` in the title.
-    public static func browse(query: String?, category: String?, limit: Int, offset: Int, on db: any SQLDatabase)
-        async throws -> [ListingRow]
-    {
-        var sql: SQLQueryString = "SELECT * FROM listings WHERE status = 'published'"
+    public static func browse(
+        query: String?, category: String?, limit: Int, offset: Int, now: Int64, on db: any SQLDatabase
+    ) async throws -> [ListingRow] {
+        // Merchants that may not sell now (suspended, terminated, banned, or restricted from orders) are not shown.
+        var sql: SQLQueryString = """
+            SELECT * FROM listings WHERE status = 'published' AND NOT EXISTS (SELECT 1 FROM sanctions s
+              WHERE s.party_id = listings.merchant_id AND s.lifted_at IS NULL AND s.starts_at <= \(bind: now)
+              AND (s.ends_at IS NULL OR s.ends_at > \(bind: now))
+              AND (s.level IN ('suspension', 'termination', 'ban')
+                OR (s.level = 'restriction' AND s.functions LIKE '%"orders"%')))
+            """
         if let category {
             sql.appendLiteral(" AND category = ")
             sql.appendInterpolation(bind: category)

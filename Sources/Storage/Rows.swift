@@ -55,11 +55,14 @@ public struct SessionRow: Codable, Sendable {
     public var two_factor: Bool
     public var device_label: String
     public var revoked_at: Int64?
+    /// The party has not accepted the rulebook in force when this session began.
+    public var rules_pending: Bool
 
     public init(
         id: String, token_hash: String, account_id: String, now: Int64, expires_at: Int64, idle_timeout_ms: Int64,
-        two_factor: Bool, device_label: String
+        two_factor: Bool, device_label: String, rules_pending: Bool = false
     ) {
+        self.rules_pending = rules_pending
         self.id = id
         self.token_hash = token_hash
         self.account_id = account_id

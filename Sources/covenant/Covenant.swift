@@ -1,6 +1,8 @@
 // The `covenant` executable: entry point and commands only; everything else lives in the libraries.
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -16,13 +18,16 @@ struct Covenant: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, Staff.self, Keys.self, AuditCommand.self, BenchCommand.self, TOTPCode.self,
             PrivacyCommand.self, PaymentSandboxCommand.self, LedgerCommand.self,
-            RiskCommand.self, BackupCommand.self, AssessCommand.self,
+            RiskCommand.self, BackupCommand.self, AssessCommand.self, GovernanceCommand.self,
         ]
     )
 
     static func main() async {
         // Files we create (database, keys, backups) are the owner's only.
         umask(0o077)
+        // Swift concurrency runs on NIO's event loops, so awaiting a database or network result resumes on the
+        // thread that produced it instead of hopping to another pool (docs/benchmarks.md).
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

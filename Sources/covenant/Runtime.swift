@@ -95,6 +95,7 @@ enum Runtime {
             throw CLIFailure("Could not load the risk configuration: \(error)")
         }
         try await recordKeyCreation(platform: platform, material: material)
+        try await Rulebook.ensureBundled(platform: platform)
         return platform
     }
 

@@ -98,6 +98,20 @@ struct OperationsTests {
             for required in ["registerAccount", "createSession", "getMe", "deleteCurrentSession"] {
                 #expect(spec.contains("operationId: \(required)\n"))
             }
+            // the paths section holds only paths and their methods, and every schema referenced is defined
+            let methods: Set<Substring> = ["get", "post", "put", "patch", "delete"]
+            let lines = spec.split(separator: "\n")
+            let pathsStart = lines.firstIndex(of: "paths:") ?? lines.startIndex
+            let pathsEnd = lines.firstIndex(of: "components:") ?? lines.endIndex
+            for line in lines[pathsStart..<pathsEnd] where line.hasPrefix("    ") && !line.hasPrefix("     ") {
+                #expect(methods.contains(line.dropFirst(4).dropLast()), "not a method under paths: \(line)")
+            }
+            let defined = Set(
+                lines[pathsEnd...].filter { $0.hasPrefix("    ") && !$0.hasPrefix("     ") && $0.hasSuffix(":") }
+                    .map { String($0.dropFirst(4).dropLast()) })
+            for match in spec.matches(of: /#\/components\/(?:schemas|responses)\/(\w+)/) {
+                #expect(defined.contains(String(match.output.1)), "undefined: \(match.output.0)")
+            }
             try await env.withClient { client in
                 let served = try await client.send(.get, "/api/v1/openapi.yaml")
                 #expect(served.status == 200)

@@ -120,6 +120,22 @@ struct RouteAuthorizationTests {
         "POST /api/v1/merchant/staff": [.owner],
         "GET /api/v1/staff/accounts": [.admin, .support, .complianceOfficer],
         "POST /api/v1/staff/accounts/{id}/unlock": [.admin, .support, .securityOfficer],
+        "GET /api/v1/rulebook": everyone,
+        // Consumers and merchants' owners; staff get 403 from the use case, sub-accounts act under the owner.
+        "POST /api/v1/me/rulebook-acceptance": [.consumer, .owner],
+        "GET /api/v1/me/sanctions": signedIn,
+        "POST /api/v1/me/sanctions/{id}/appeal": [.consumer, .owner],
+        "POST /api/v1/reports": [.consumer, .owner, .catalog, .fulfilment, .finance],
+        "POST /api/v1/staff/rulebook": [.complianceOfficer],
+        "GET /api/v1/staff/violations": [.support, .complianceOfficer],
+        "POST /api/v1/staff/violations": [.support, .complianceOfficer],
+        "POST /api/v1/staff/violations/{id}/decision": [.support, .complianceOfficer],
+        "GET /api/v1/staff/parties/{id}/sanctions": [.support, .complianceOfficer],
+        "GET /api/v1/staff/parties/{id}/sanction-proposal": [.support, .complianceOfficer],
+        "POST /api/v1/staff/sanctions": [.support, .complianceOfficer],
+        "POST /api/v1/staff/sanctions/{id}/lift": [.support, .complianceOfficer],
+        "GET /api/v1/staff/sanction-appeals": [.support, .complianceOfficer],
+        "POST /api/v1/staff/sanction-appeals/{id}/decision": [.support, .complianceOfficer],
     ]
 
     @Test("2.3.3: every route allows exactly the roles in the table", arguments: Backend.available)

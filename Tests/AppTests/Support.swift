@@ -109,6 +109,7 @@ struct TestPlatform: Sendable {
             var logger = Logger(label: "test")
             logger.logLevel = .warning
             let platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+            try await Rulebook.ensureBundled(platform: platform)
             return try await body(TestPlatform(platform: platform, clock: clock, config: config))
         }
     }

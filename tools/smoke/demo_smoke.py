@@ -178,6 +178,29 @@ def check_logs(output, logins):
     leaks = [(secret, line) for line in log_lines for secret in secrets if secret in line]
     return [f"personal data in a log line: {line}" for _, line in leaks[:3]]
 
+def check_governance_cli(binary, data_dir):
+    """`covenant governance report` writes signed files that `verify` accepts, and refuses an altered one."""
+    import datetime
+    out = tempfile.mkdtemp(prefix="covenant-governance-")
+    today = datetime.date.today()
+    start, end = (today - datetime.timedelta(days=1)).isoformat(), (today + datetime.timedelta(days=1)).isoformat()
+    made = subprocess.run([binary, "governance", "report", "--data-dir", data_dir, "--from", start, "--to", end,
+                           "--out", out], capture_output=True, text=True)
+    print("governance report:", made.stdout.strip().splitlines()[-1:] if made.stdout else made.stderr.strip())
+    problems = []
+    if made.returncode != 0:
+        return [f"governance report: {made.returncode} {made.stderr}"]
+    for suffix in ["json", "csv"]:
+        path = os.path.join(out, f"governance-{start}-{end}.{suffix}")
+        ok = subprocess.run([binary, "governance", "verify", "--data-dir", data_dir, path], capture_output=True)
+        with open(path, "a") as f:
+            f.write(" ")
+        altered = subprocess.run([binary, "governance", "verify", "--data-dir", data_dir, path], capture_output=True)
+        if ok.returncode != 0 or altered.returncode == 0:
+            problems.append(f"governance verify {suffix}: intact {ok.returncode}, altered {altered.returncode}")
+    return problems
+
+
 def main(binary: str) -> int:
     data_dir = tempfile.mkdtemp(prefix="covenant-smoke-")
     port = 18000 + os.getpid() % 1000
@@ -232,6 +255,7 @@ def main(binary: str) -> int:
     failures += check_backup(binary, data_dir, backup)
     failures += check_audit_cli(binary, data_dir)
     failures += check_ledger_cli(binary, data_dir)
+    failures += check_governance_cli(binary, data_dir)
     if oct(os.stat(os.path.join(data_dir, "keys.json")).st_mode & 0o777) != oct(0o600):
         failures.append("key file is not mode 0600")
     for failure in failures:

@@ -68,10 +68,14 @@ public enum Registration {
                 try await Consents.grant(
                     purpose: .account, noticeVersion: PrivacyNotice.current.version, accountId: id,
                     platform: platform, on: db)
+                // Opening an account accepts the rulebook in force (2.5); sub-accounts act under their merchant's.
+                let rules =
+                    role == .owner || role == .consumer
+                    ? try await Rulebook.acceptCurrent(party: id, account: id, now: now, on: db) : []
                 try await AuditTrail.record(
                     AuditEvent(
                         "account.register", actor: actor ?? id, subject: id, object: "account",
-                        details: ["role": role.rawValue]),
+                        details: ["role": role.rawValue, "rulesAccepted": rules.joined(separator: ",")]),
                     platform: platform, on: db)
             }
         } catch {

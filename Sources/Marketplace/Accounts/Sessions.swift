@@ -30,7 +30,7 @@ public enum Sessions {
         return Caller(
             accountId: account.id, role: role, merchantId: account.merchant_id, sessionId: session.id,
             twoFactorVerified: session.two_factor && account.totp_enabled, twoFactorEnrolled: account.totp_enabled,
-            mustChangePassword: account.must_change_password)
+            mustChangePassword: account.must_change_password, rulesPending: session.rules_pending)
     }
 
     public static func list(caller: Caller, platform: Platform) async throws -> [SessionView] {

@@ -75,10 +75,17 @@ public enum SignIn {
         let lifetime =
             role.kind == .consumer ? settings.consumerSessionLifetimeSeconds : settings.privilegedSessionLifetimeSeconds
         let token = SessionTokens.make()
+        // A new version of the rulebook binds from the next sign-in (2.5): decided here, once per session.
+        let rulesPending =
+            role.kind == .consumer || role.kind == .merchant
+            ? try await !RulebookStore.unaccepted(
+                party: account.merchant_id ?? account.id, now: now, on: platform.db.sql
+            ).isEmpty : false
         let session = SessionRow(
             id: Identifiers.make(), token_hash: SessionTokens.hash(token), account_id: account.id, now: now,
             expires_at: now + lifetime * 1000, idle_timeout_ms: settings.sessionIdleSeconds * 1000,
-            two_factor: twoFactor, device_label: DeviceLabel.describe(userAgent: input.userAgent))
+            two_factor: twoFactor, device_label: DeviceLabel.describe(userAgent: input.userAgent),
+            rules_pending: rulesPending)
         let deviceIndex = try platform.keys.blindIndex("\(input.ip)|\(input.userAgent)", purpose: "device")
         try await platform.db.transaction { db in
             try await guarded.succeeded(attempt, on: db)

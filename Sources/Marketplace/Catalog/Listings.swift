@@ -120,7 +120,7 @@ public enum Listings {
         let key = BrowseCache.Key(query: words, category: category, limit: limit, offset: offset)
         if let page = platform.browseCache.page(key) { return page }
         let products = try await ListingStore.browse(
-            query: words, category: category, limit: limit, offset: offset, on: platform.db.sql
+            query: words, category: category, limit: limit, offset: offset, now: platform.now, on: platform.db.sql
         ).map(product)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -181,6 +181,13 @@ public enum Listings {
                     event, actor: caller.accountId, object: "listing:\(row.id)",
                     details: ["status": row.status, "merchant": row.merchant_id]),
                 platform: platform, on: db)
+            // A listing a reviewer rejects is a violation of the listing rules (2.4.1, 2.5).
+            if event == "listing.review", row.status == "rejected" {
+                try await Violations.record(
+                    party: row.merchant_id, ruleRef: "platform-rules/listings.prohibited-content", source: .screening,
+                    sourceRef: "listing:\(row.id)", evidence: "Listing rejected on review: \(row.screening_reasons)",
+                    reported: false, recordedBy: caller.accountId, platform: platform, on: db)
+            }
         }
         platform.browseCache.invalidate()
     }

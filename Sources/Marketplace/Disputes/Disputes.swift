@@ -424,6 +424,15 @@ public enum Disputes {
                 try await remind(other, "Dispute \(dispute.id.prefix(8)) is now \(dispute.status).", now: now, on: db)
             }
             try await audit("dispute.\(kind)", dispute, actor: author, platform: platform, on: db)
+            // A case an arbitrator decided against the merchant is a violation of the platform rules (2.5).
+            if dispute.status == DisputeStatus.closed.rawValue, dispute.decided_by != nil,
+                let remedy = dispute.outcome_remedy, remedy != DisputeRemedy.reject.rawValue
+            {
+                try await Violations.record(
+                    party: dispute.merchant_id, ruleRef: "platform-rules/disputes.lost", source: .dispute,
+                    sourceRef: "dispute:\(dispute.id)", evidence: "Decided against the merchant: \(remedy).",
+                    reported: false, recordedBy: nil, platform: platform, on: db)
+            }
         }
         guard dispute.status == DisputeStatus.closed.rawValue,
             let remedy = dispute.outcome_remedy.flatMap(DisputeRemedy.init)

@@ -95,6 +95,15 @@ public enum Orders {
         let buyerKey = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: platform.db.sql)
         let items = try await CartStore.items(accountId: caller.accountId, on: platform.db.sql)
         guard !items.isEmpty else { throw Problem.conflict("The cart is empty.") }
+        // A merchant suspended, terminated, banned or restricted from orders sells nothing (2.5).
+        let closed = try await Sanctions.merchantsNotSelling(
+            Array(Set(items.map(\.merchant_id))), platform: platform, on: platform.db.sql)
+        if let item = items.first(where: { closed.contains($0.merchant_id) }) {
+            throw Problem(
+                type: "merchant-not-selling", status: 409, title: "Merchant not selling",
+                detail: "The merchant of '\(item.title)' cannot take orders now. Remove it from the cart.",
+                field: "listingId")
+        }
         let total = items.reduce(Int64(0)) { $0 + $1.price_fen * $1.quantity }
         if total > platform.settings.verifiedBuyerThresholdFen {
             try await RealName.requireVerified(accountId: caller.accountId, on: platform.db.sql)

@@ -61,6 +61,19 @@ public enum RetentionEnforcement {
         Rule(table: "dispute_events") { _ in "dispute_id NOT IN (SELECT id FROM disputes)" },
         Rule(table: "dispute_evidence") { _ in "dispute_id NOT IN (SELECT id FROM disputes)" },
         Rule(table: "complaints") { cutoff in "status <> 'open' AND created_at < \(bind: cutoff)" },
+        // An acceptance is proof while it is the party's latest for its document; superseded ones age out.
+        Rule(table: "rule_acceptances") { cutoff in
+            """
+            accepted_at < \(bind: cutoff) AND EXISTS (SELECT 1 FROM rule_acceptances n
+              WHERE n.party_id = rule_acceptances.party_id AND n.document = rule_acceptances.document
+                AND n.accepted_at > rule_acceptances.accepted_at)
+            """
+        },
+        Rule(table: "violations") { cutoff in "created_at < \(bind: cutoff)" },
+        Rule(table: "sanctions") { cutoff in
+            "lifted_at < \(bind: cutoff) OR (level = 'warning' AND created_at < \(bind: cutoff))"
+        },
+        Rule(table: "sanction_appeals") { _ in "sanction_id NOT IN (SELECT id FROM sanctions)" },
         Rule(table: "force_majeure") { cutoff in "settled_at IS NOT NULL AND ends_at < \(bind: cutoff)" },
         Rule(table: "risk_decisions") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "risk_cases") { cutoff in "status = 'decided' AND created_at < \(bind: cutoff)" },

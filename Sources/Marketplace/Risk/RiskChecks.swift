@@ -240,6 +240,12 @@ public enum RiskChecks {
                 try await RiskStore.addToList(
                     list: "deny", kind: "account", valueIndex: row.account_id, addedBy: caller.accountId, now: now,
                     on: db)
+                // Fraud is a violation of the platform rules (2.5), charged to the account's party.
+                let account = try await AccountStore.find(id: row.account_id, on: db)
+                try await Violations.record(
+                    party: account?.merchant_id ?? row.account_id, ruleRef: "platform-rules/fraud", source: .risk,
+                    sourceRef: "risk-case:\(id)", evidence: "Risk case decided as fraud: \(note)", reported: false,
+                    recordedBy: caller.accountId, platform: platform, on: db)
             }
             try await AuditTrail.record(
                 AuditEvent(

@@ -1,0 +1,90 @@
+public import Domain
+public import HTTPTypes
+import Hummingbird
+import Marketplace
+
+/// Sanctions and the rulebook are enforced here, for every state-changing route, not by each handler (clause 2.5):
+/// a route's use decides which rungs of the ladder block it.
+struct GovernanceGate: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let platform: Platform
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        if request.method != .get, request.method != .head, let caller = context.caller,
+            let path = context.endpointPath
+        {
+            try await Sanctions.check(RouteUses.use(request.method, path), caller: caller, platform: platform)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// What each state-changing route is for. Staff routes are exempt (sanctions bind consumers and merchants); a write
+/// route missing here counts as new business, and a test checks that every one is listed.
+public enum RouteUses {
+    public static func use(_ method: HTTPRequest.Method, _ path: String) -> RouteUse {
+        if path.hasPrefix("/api/v1/staff/") { return .exempt }
+        return table["\(method) \(path)"] ?? .business
+    }
+
+    public static let table: [String: RouteUse] = [
+        // anonymous, or not about the caller's own business
+        "POST /api/v1/accounts": .exempt,
+        "POST /api/v1/sessions": .exempt,
+        "POST /api/v1/payments/callback": .exempt,
+        // withdrawing a listing never hurts anyone
+        "DELETE /api/v1/merchant/products/{id}": .exempt,
+
+        "DELETE /api/v1/sessions/current": .selfCare,
+        "PUT /api/v1/me/password": .selfCare,
+        "DELETE /api/v1/me/sessions/{id}": .selfCare,
+        "POST /api/v1/me/two-factor": .selfCare,
+        "POST /api/v1/me/two-factor/confirm": .selfCare,
+        "DELETE /api/v1/me/two-factor": .selfCare,
+
+        "POST /api/v1/me/reveal": .personalRights,
+        "PATCH /api/v1/me": .personalRights,
+        "DELETE /api/v1/me": .personalRights,
+        "POST /api/v1/me/consents": .personalRights,
+        "DELETE /api/v1/me/consents/{purpose}": .personalRights,
+
+        "POST /api/v1/me/rulebook-acceptance": .governance,
+        "POST /api/v1/me/sanctions/{id}/appeal": .governance,
+
+        "POST /api/v1/orders/{id}/cancel": .existingOrders,
+        "POST /api/v1/orders/{id}/confirm-receipt": .existingOrders,
+        "POST /api/v1/orders/{id}/extend-receipt": .existingOrders,
+        "POST /api/v1/orders/{id}/refund": .existingOrders,
+        "POST /api/v1/orders/{id}/disputes": .existingOrders,
+        "POST /api/v1/disputes/{id}/accept-offer": .existingOrders,
+        "POST /api/v1/disputes/{id}/withdraw": .existingOrders,
+        "POST /api/v1/disputes/{id}/escalate": .existingOrders,
+        "POST /api/v1/disputes/{id}/appeal": .existingOrders,
+        "POST /api/v1/disputes/{id}/messages": .existingOrders,
+        "POST /api/v1/disputes/{id}/images": .existingOrders,
+        "POST /api/v1/merchant/orders/{id}/waybill": .existingOrders,
+        "POST /api/v1/merchant/orders/{id}/ship": .existingOrders,
+        "POST /api/v1/merchant/orders/{id}/delivered": .existingOrders,
+        "POST /api/v1/merchant/orders/{id}/refund-decision": .existingOrders,
+        "POST /api/v1/merchant/disputes/{id}/response": .existingOrders,
+
+        "POST /api/v1/cart/items": .function(.orders),
+        "DELETE /api/v1/cart/items/{listingId}": .function(.orders),
+        "POST /api/v1/checkouts": .function(.orders),
+        "POST /api/v1/checkouts/{id}/payment": .function(.orders),
+        "POST /api/v1/merchant/products": .function(.listings),
+        "PUT /api/v1/merchant/products/{id}": .function(.listings),
+        "POST /api/v1/orders/{id}/reviews": .function(.reviews),
+        "POST /api/v1/merchant/reviews/{id}/reply": .function(.reviews),
+        "POST /api/v1/merchant/payouts": .function(.payouts),
+
+        "POST /api/v1/merchant/staff": .business,
+        "POST /api/v1/merchant/verification": .business,
+        "POST /api/v1/me/verification": .business,
+        "POST /api/v1/me/verification/code": .business,
+        "POST /api/v1/merchant/complaints": .business,
+        "POST /api/v1/reports": .business,
+    ]
+}
