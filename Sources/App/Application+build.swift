@@ -35,7 +35,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
         SecurityHeadersMiddleware<AppRequestContext>(tls: config.tlsEnabled)
         ProblemMiddleware()
         MetricsMiddleware<AppRequestContext>()
-        AuthenticationMiddleware(platform: platform, trustForwardedFor: config.trustForwardedFor)
+        AuthenticationMiddleware(
+            platform: platform, trustForwardedFor: config.trustForwardedFor, maxBodyBytes: config.maxBodyBytes)
         GovernanceGate(platform: platform)
     }
     let limit = config.maxBodyBytes
@@ -53,6 +54,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let disputes = DisputeHandlers(platform: platform, maxBodyBytes: limit)
     let forceMajeure = ForceMajeureHandlers(platform: platform, maxBodyBytes: limit)
     let governance = GovernanceHandlers(platform: platform, maxBodyBytes: limit)
+    let providers = ProviderHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -83,6 +85,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     signedIn.get("me/sanctions", use: governance.mySanctions)
     signedIn.post("me/sanctions/:id/appeal", use: governance.appeal)
     signedIn.post("reports", use: governance.report)
+    signedIn.get("me/disclosures", use: providers.myDisclosures)
     signedIn.get("me/sessions", use: sessions.list)
     signedIn.delete("me/sessions/:id", use: sessions.revoke)
     signedIn.post("me/two-factor", use: twoFactor.begin)
@@ -181,6 +184,21 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.post("sanctions/:id/lift", use: requiring(.enforceRules, governance.lift))
     staff.get("sanction-appeals", use: requiring(.enforceRules, governance.appeals))
     staff.post("sanction-appeals/:id/decision", use: requiring(.enforceRules, governance.decideAppeal))
+    staff.get("providers", use: requiring(.manageProviders, providers.list))
+    staff.post("providers", use: requiring(.manageProviders, providers.register))
+    staff.post("providers/:id/assessments", use: requiring(.manageProviders, providers.assess))
+    staff.post("providers/:id/status", use: requiring(.manageProviders, providers.setStatus))
+    staff.post("providers/:id/credentials", use: requiring(.manageProviders, providers.issueCredential))
+    staff.post("provider-credentials/:id/rotate", use: requiring(.manageProviders, providers.rotateCredential))
+    staff.post("provider-credentials/:id/revoke", use: requiring(.manageProviders, providers.revokeCredential))
+
+    // Third-party providers: signed requests with a live credential, by scope (2.6).
+    let provider = api.group("provider", context: ProviderContext.self)
+    provider.get("shipments", use: providers.shipments)
+    provider.get("shipments/:id/waybill", use: providers.waybill)
+    provider.post("shipments/:id/delivered", use: providers.delivered)
+    provider.get("orders/:id", use: providers.order)
+    provider.post("orders/:id/reveal", use: providers.reveal)
     return router
 }
 

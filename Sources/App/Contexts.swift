@@ -10,12 +10,15 @@ import Storage
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
+    /// A third-party provider's signed request (`Bearer cvp_…`), set by the authentication middleware.
+    public var provider: ProviderPrincipal?
     /// The client's address as the platform sees it (peer address, or the proxy's `X-Forwarded-For`).
     public var peerAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.caller = nil
+        self.provider = nil
         self.peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }
@@ -85,6 +88,18 @@ public struct StaffContext: ChildRequestContext, CallerContext {
         self.coreContext = context.coreContext
         self.caller = caller
         self.peerAddress = context.peerAddress
+    }
+}
+
+/// A third-party provider's request, signed and authenticated with a live credential (2.6).
+public struct ProviderContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let provider: ProviderPrincipal
+
+    public init(context: AppRequestContext) throws {
+        guard let provider = context.provider else { throw Problem.unauthenticated }
+        self.coreContext = context.coreContext
+        self.provider = provider
     }
 }
 

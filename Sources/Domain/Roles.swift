@@ -59,7 +59,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .catalog: [.manageListings]
         case .fulfilment: [.fulfilOrders]
         case .finance: [.viewFinance]
-        case .admin: [.listAccounts, .unlockAccounts, .manageStaff, .declareForceMajeure]
+        case .admin: [.listAccounts, .unlockAccounts, .manageStaff, .declareForceMajeure, .manageProviders]
         case .support:
             [
                 .enforceRules, .listAccounts, .unlockAccounts, .revealPersonalData, .handlePrivacyRequests,
@@ -71,7 +71,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
         case .complianceOfficer:
             [
                 .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
-                .reviewListings, .declareForceMajeure, .enforceRules, .publishRules,
+                .reviewListings, .declareForceMajeure, .enforceRules, .publishRules, .manageProviders,
             ]
         case .securityOfficer: [.readAudit, .unlockAccounts]
         case .provider: []
@@ -110,4 +110,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case enforceRules = "governance.enforce"
     /// Publish new versions of the user agreement, platform rules and security policy (2.5).
     case publishRules = "governance.rulebook"
+    /// Register and assess third-party providers, issue and revoke their credentials (2.6).
+    case manageProviders = "providers.manage"
 }

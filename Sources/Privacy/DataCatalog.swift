@@ -335,6 +335,9 @@ public enum DataCatalog {
         static let governance =
             "E-commerce Law Art. 32 and 36 (platform rules and their enforcement, made public) and Art. 31 (records "
             + "kept at least 3 years); PIPL Art. 13(1)(3)"
+        static let providers =
+            "PIPL Art. 21 and 23 (entrusted processing and provision to others, supervised) and E-commerce Law Art. 30 "
+            + "(the platform answers for the security of its services); clause 2.6"
         static let training =
             "PIPL Art. 13(1)(2): human-resources management; PIPL Art. 51(4): security training of staff (clause 2.3.3)"
         static let rights =
@@ -763,6 +766,9 @@ public enum DataCatalog {
                 Column(
                     "delivery_province", .personal, .general, form: .generalised,
                     "The province it ships to (no city, district or street): force-majeure periods cover regions."),
+                Column(
+                    "logistics_provider_id", .operational, .general, form: .identifier,
+                    "The logistics provider the shipment was handed to: only its credential reads the waybill."),
             ]),
         Table(
             "payments",
@@ -1151,6 +1157,79 @@ public enum DataCatalog {
                 Column("decision_note", .operational, .general, "The decision's note."),
                 Column("created_at", .operational, .general, "When it was filed."),
                 Column("decided_at", .operational, .general, "When it was decided."),
+            ]),
+        Table(
+            "providers",
+            summary: "Third-party payment, logistics, customer-service and identity providers the platform supervises "
+                + "(clause 2.6): licences, contract and data-processing agreement.",
+            retention: .years(3, after: "the contract ends"), legalBasis: Basis.providers,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("kind", .operational, .general, "payment, logistics, customer_service or identity."),
+                Column("legal_name", .operational, .general, "The company's registered name."),
+                Column("licence_code", .operational, .general, "Unified social credit code (check digit verified)."),
+                Column("qualification", .operational, .general, "The licence its kind requires (number)."),
+                Column("contract_ref", .operational, .general, "The service contract's reference."),
+                Column("dpa_ref", .operational, .general, "The data-processing agreement's reference."),
+                Column(
+                    "contacts_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "Contact people (name, mobile, role), under the provider's key."),
+                Column("status", .operational, .general, "active, suspended or revoked."),
+                Column("created_by", .personal, .general, form: .identifier, "The staff member who registered it."),
+                Column("created_at", .operational, .general, "When it was registered."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+            ]),
+        Table(
+            "provider_assessments",
+            summary: "Security assessments of providers: date, assessor, questionnaire, findings, result, next review.",
+            retention: .years(3, after: "the assessment"), legalBasis: Basis.providers,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("provider_id", .operational, .general, form: .identifier, "The provider assessed."),
+                Column("assessed_on", .operational, .general, "When it was assessed."),
+                Column("assessor", .operational, .general, "The assessing organisation or team."),
+                Column("questionnaire", .operational, .general, "Questions and answers (JSON)."),
+                Column("findings", .operational, .general, "What the assessment found."),
+                Column("result", .operational, .general, "pass, conditional or fail."),
+                Column("next_review_at", .operational, .general, "When it must be assessed again."),
+                Column("recorded_by", .personal, .general, form: .identifier, "The staff member who recorded it."),
+                Column("created_at", .operational, .general, "When it was recorded."),
+            ]),
+        Table(
+            "provider_credentials",
+            summary: "Providers' API credentials: only the token's hash, the public key that signs requests, scopes, "
+                + "expiry and IP allow-list.",
+            retention: .months(6, after: "the credential ends"), legalBasis: Basis.providers,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("provider_id", .operational, .general, form: .identifier, "Whose credential."),
+                Column(
+                    "secret_hash", .accountSecurity, .important, form: .hash,
+                    "SHA-256 of the token, to authenticate; the token is shown once and never stored."),
+                Column("public_key", .accountSecurity, .general, "The provider's Ed25519 key that signs requests."),
+                Column("scopes", .accountSecurity, .general, "What the credential may do (JSON array)."),
+                Column("ip_allow", .accountSecurity, .general, "Addresses it may be used from (JSON array)."),
+                Column("expires_at", .accountSecurity, .general, "When it stops working."),
+                Column("created_by", .personal, .general, form: .identifier, "The staff member who issued it."),
+                Column("created_at", .operational, .general, "When it was issued."),
+                Column("revoked_at", .accountSecurity, .general, "When it was revoked."),
+                Column("last_used_at", .accountSecurity, .general, "When it was last used (to the minute)."),
+            ]),
+        Table(
+            "disclosures",
+            summary: "Every disclosure of a person's data to a provider (PIPL Art. 23; clause 2.6): who, whose, which "
+                + "fields, why, on what basis. The person sees their own.",
+            retention: .years(3, after: "the disclosure"), legalBasis: Basis.providers,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("provider_id", .operational, .general, form: .identifier, "The provider that received it."),
+                Column("subject_id", .personal, .general, form: .identifier, "Whose data was disclosed."),
+                Column("fields", .operational, .general, "Which fields (JSON array of names, not values)."),
+                Column("purpose", .operational, .general, "Why: delivery, or the customer-service purpose."),
+                Column("legal_basis", .operational, .general, "The legal basis."),
+                Column("reference", .operational, .general, form: .identifier, "The order it concerned."),
+                Column("actor", .operational, .general, "carrier, or the customer-service agent's id at the provider."),
+                Column("disclosed_at", .operational, .general, "When."),
             ]),
         Table(
             "platform_configuration",

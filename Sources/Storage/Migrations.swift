@@ -13,7 +13,7 @@ enum Schema {
         CreateListings(), CreateOrders(), CreateIdempotencyKeys(), AddOrderRecipients(), CreatePaymentsAndLedger(),
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
-        CreateComplaints(), CreateGovernance(), AddSessionRulesPending(),
+        CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
     ]
 }
 
@@ -784,5 +784,72 @@ struct AddSessionRulesPending: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("sessions").deleteField("rules_pending").update()
+    }
+}
+
+/// Third-party providers, their security assessments and credentials, and disclosures to them (clause 2.6).
+struct CreateProviders: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("providers")
+            .field("id", .string, .identifier(auto: false))
+            .field("kind", .string, .required)
+            .field("legal_name", .string, .required)
+            .field("licence_code", .string, .required)
+            .field("qualification", .string, .required)
+            .field("contract_ref", .string, .required)
+            .field("dpa_ref", .string, .required)
+            .field("contacts_cipher", .data, .required)
+            .field("status", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .unique(on: "licence_code", "kind")
+            .create()
+        try await db.schema("provider_assessments")
+            .field("id", .string, .identifier(auto: false))
+            .field("provider_id", .string, .required)
+            .field("assessed_on", .int64, .required)
+            .field("assessor", .string, .required)
+            .field("questionnaire", .string, .required)
+            .field("findings", .string, .required)
+            .field("result", .string, .required)
+            .field("next_review_at", .int64, .required)
+            .field("recorded_by", .string, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("provider_credentials")
+            .field("id", .string, .identifier(auto: false))
+            .field("provider_id", .string, .required)
+            .field("secret_hash", .string, .required)
+            .field("public_key", .string, .required)
+            .field("scopes", .string, .required)
+            .field("ip_allow", .string, .required)
+            .field("expires_at", .int64, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("revoked_at", .int64)
+            .field("last_used_at", .int64)
+            .unique(on: "secret_hash")
+            .create()
+        try await db.schema("disclosures")
+            .field("id", .string, .identifier(auto: false))
+            .field("provider_id", .string, .required)
+            .field("subject_id", .string, .required)
+            .field("fields", .string, .required)
+            .field("purpose", .string, .required)
+            .field("legal_basis", .string, .required)
+            .field("reference", .string, .required)
+            .field("actor", .string, .required)
+            .field("disclosed_at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "disclosures_subject").on("disclosures").column("subject_id").column("disclosed_at")
+            .run()
+        try await sql.raw("ALTER TABLE orders ADD COLUMN logistics_provider_id TEXT").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["disclosures", "provider_credentials", "provider_assessments", "providers"] {
+            try await db.schema(table).delete()
+        }
     }
 }

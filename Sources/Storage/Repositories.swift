@@ -845,6 +845,8 @@ public struct OrderRow: Codable, Sendable {
     public var completed_at: Int64?
     /// The province it ships to (generalised: no city, district or street).
     public var delivery_province: String?
+    /// The logistics provider the shipment was handed to, whose credential may read its waybill (2.6).
+    public var logistics_provider_id: String?
 
     public init(
         id: String, checkout_id: String, buyer_id: String, merchant_id: String, status: String, total_fen: Int64,

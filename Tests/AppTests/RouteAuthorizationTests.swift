@@ -136,6 +136,20 @@ struct RouteAuthorizationTests {
         "POST /api/v1/staff/sanctions/{id}/lift": [.support, .complianceOfficer],
         "GET /api/v1/staff/sanction-appeals": [.support, .complianceOfficer],
         "POST /api/v1/staff/sanction-appeals/{id}/decision": [.support, .complianceOfficer],
+        "GET /api/v1/me/disclosures": signedIn,
+        "GET /api/v1/staff/providers": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/providers": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/providers/{id}/assessments": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/providers/{id}/status": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/providers/{id}/credentials": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/provider-credentials/{id}/rotate": [.admin, .complianceOfficer],
+        "POST /api/v1/staff/provider-credentials/{id}/revoke": [.admin, .complianceOfficer],
+        // Providers' own API: only a signed request with a provider credential (GovernanceTests, ProviderTests).
+        "GET /api/v1/provider/shipments": [],
+        "GET /api/v1/provider/shipments/{id}/waybill": [],
+        "POST /api/v1/provider/shipments/{id}/delivered": [],
+        "GET /api/v1/provider/orders/{id}": [],
+        "POST /api/v1/provider/orders/{id}/reveal": [],
     ]
 
     @Test("2.3.3: every route allows exactly the roles in the table", arguments: Backend.available)

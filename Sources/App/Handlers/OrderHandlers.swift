@@ -71,9 +71,10 @@ struct OrderHandlers {
     }
 
     struct ShipBody: StrictDecodable {
-        static let fields: Set<String> = ["carrier", "trackingNumber"]
+        static let fields: Set<String> = ["carrier", "trackingNumber", "logisticsProviderId"]
         let carrier: String
         let trackingNumber: String
+        let logisticsProviderId: String?
     }
 
     @Sendable func ship(_ request: Request, context: MerchantContext) async throws -> Response {
@@ -81,7 +82,7 @@ struct OrderHandlers {
         return try JSONResponse.make(
             try await Orders.ship(
                 id: try context.parameters.require("id"), carrier: body.carrier, trackingNumber: body.trackingNumber,
-                caller: context.caller, platform: platform))
+                logisticsProvider: body.logisticsProviderId, caller: context.caller, platform: platform))
     }
 
     @Sendable func delivered(_ request: Request, context: MerchantContext) async throws -> Response {

@@ -13,6 +13,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let platform: Platform
     let trustForwardedFor: Bool
+    let maxBodyBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -22,8 +23,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if !last.isEmpty, last.count <= 64 { context.peerAddress = last }
         }
+        var request = request
         if let token = Self.token(from: request) {
-            context.caller = try await Sessions.authenticate(token: token, platform: platform)
+            if token.hasPrefix("cvp_") {
+                // Providers sign the body too, so it is read here (and stays readable for the handler).
+                let body = try await request.collectBody(upTo: maxBodyBytes)
+                context.provider = try await ProviderCredentials.authenticate(
+                    token: token, method: request.method.rawValue, path: request.uri.path,
+                    timestamp: request.headers[HTTPField.Name("X-Covenant-Timestamp")!],
+                    signature: request.headers[HTTPField.Name("X-Covenant-Signature")!],
+                    body: Data(body.readableBytesView), ip: context.peerAddress, platform: platform)
+            } else {
+                context.caller = try await Sessions.authenticate(token: token, platform: platform)
+            }
         }
         do {
             return try await next(request, context)

@@ -115,10 +115,7 @@ public enum SignIn {
 /// Opaque session tokens: 256 random bits, base64url, stored only as SHA-256.
 enum SessionTokens {
     static func make() -> String {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return "cvt_"
-            + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        "cvt_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64URL
     }
 
     static func hash(_ token: String) -> String {

@@ -7,31 +7,47 @@ import Storage
 /// follows in the same transaction (escrow released on completion, back to the consumer on refund).
 extension Orders {
     /// The merchant ships a paid order; the buyer's receipt window starts.
+    /// Ships an order; handing it to a registered logistics provider lets that provider's credential read its
+    /// waybill (and nothing else) and record delivery (clause 2.6).
     public static func ship(
-        id: String, carrier rawCarrier: String, trackingNumber rawTracking: String, caller: Caller, platform: Platform
+        id: String, carrier rawCarrier: String, trackingNumber rawTracking: String, logisticsProvider: String? = nil,
+        caller: Caller, platform: Platform
     ) async throws -> OrderView {
         try caller.require(.fulfilOrders)
         let carrier = try TextInput.singleLine(maximumLength: 40).validate(rawCarrier, field: "carrier")
         let tracking = try TextInput.singleLine(maximumLength: 40).validate(rawTracking, field: "trackingNumber")
+        if let logisticsProvider {
+            guard let provider = try await ProviderStore.find(id: logisticsProvider, on: platform.db.sql),
+                provider.kind == ProviderKind.logistics.rawValue, provider.status == "active"
+            else { throw Problem.invalid("logisticsProviderId", "Not an active logistics provider of the platform.") }
+        }
         let order = try await merchantOrder(id, caller: caller, platform: platform)
         let due = receiptDue(from: platform.now, platform)
         try await move(order, .ship, by: .merchant, actorId: caller.accountId, platform: platform) { now, db in
             try await OrderStore.update(
                 id: order.id,
-                ["carrier": carrier, "tracking_number": tracking, "shipped_at": now, "receipt_due_at": due], on: db)
+                [
+                    "carrier": carrier, "tracking_number": tracking, "shipped_at": now, "receipt_due_at": due,
+                    "logistics_provider_id": logisticsProvider,
+                ], on: db)
         }
         return try await get(id: id, caller: caller, platform: platform)
     }
 
-    /// The carrier (through staff, until carriers report themselves) records delivery; the window restarts.
+    /// The merchant records delivery for a carrier that does not report itself; the window restarts.
     public static func markDelivered(id: String, caller: Caller, platform: Platform) async throws -> OrderView {
         try caller.require(.fulfilOrders)
         let order = try await merchantOrder(id, caller: caller, platform: platform)
+        try await recordDelivery(order, actorId: caller.accountId, platform: platform)
+        return try await get(id: id, caller: caller, platform: platform)
+    }
+
+    /// Delivery, by the carrier (a provider) however it is reported: the receipt window restarts.
+    static func recordDelivery(_ order: OrderRow, actorId: String, platform: Platform) async throws {
         let due = receiptDue(from: platform.now, platform)
-        try await move(order, .deliver, by: .provider, actorId: caller.accountId, platform: platform) { now, db in
+        try await move(order, .deliver, by: .provider, actorId: actorId, platform: platform) { now, db in
             try await OrderStore.update(id: order.id, ["delivered_at": now, "receipt_due_at": due], on: db)
         }
-        return try await get(id: id, caller: caller, platform: platform)
     }
 
     /// The buyer confirms receipt: the order completes and its escrow goes to the merchant, less the fee.

@@ -279,7 +279,7 @@ public enum Orders {
     }
 
     /// Orders with their lines and recipient (masked for merchants; absent once the buyer's key is destroyed).
-    private static func withLines(_ orders: [OrderRow], _ platform: Platform, masked: Bool) async throws
+    static func withLines(_ orders: [OrderRow], _ platform: Platform, masked: Bool) async throws
         -> [OrderView]
     {
         let db = platform.db.sql

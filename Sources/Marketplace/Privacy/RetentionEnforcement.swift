@@ -74,6 +74,10 @@ public enum RetentionEnforcement {
             "lifted_at < \(bind: cutoff) OR (level = 'warning' AND created_at < \(bind: cutoff))"
         },
         Rule(table: "sanction_appeals") { _ in "sanction_id NOT IN (SELECT id FROM sanctions)" },
+        Rule(table: "providers") { cutoff in "status = 'revoked' AND updated_at < \(bind: cutoff)" },
+        Rule(table: "provider_assessments") { cutoff in "assessed_on < \(bind: cutoff)" },
+        Rule(table: "provider_credentials") { cutoff in "expires_at < \(bind: cutoff)" },
+        Rule(table: "disclosures") { cutoff in "disclosed_at < \(bind: cutoff)" },
         Rule(table: "force_majeure") { cutoff in "settled_at IS NOT NULL AND ends_at < \(bind: cutoff)" },
         Rule(table: "risk_decisions") { cutoff in "created_at < \(bind: cutoff)" },
         Rule(table: "risk_cases") { cutoff in "status = 'decided' AND created_at < \(bind: cutoff)" },
