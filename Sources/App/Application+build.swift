@@ -55,6 +55,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let forceMajeure = ForceMajeureHandlers(platform: platform, maxBodyBytes: limit)
     let governance = GovernanceHandlers(platform: platform, maxBodyBytes: limit)
     let providers = ProviderHandlers(platform: platform, maxBodyBytes: limit)
+    let incidents = IncidentHandlers(platform: platform, maxBodyBytes: limit)
 
     // Anyone.
     router.get("health/live", use: operations.live)
@@ -191,6 +192,16 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.post("providers/:id/credentials", use: requiring(.manageProviders, providers.issueCredential))
     staff.post("provider-credentials/:id/rotate", use: requiring(.manageProviders, providers.rotateCredential))
     staff.post("provider-credentials/:id/revoke", use: requiring(.manageProviders, providers.revokeCredential))
+
+    staff.get("incidents", use: requiring(.handleIncidents, incidents.list))
+    staff.post("incidents", use: requiring(.handleIncidents, incidents.register))
+    staff.get("incidents/:id", use: requiring(.handleIncidents, incidents.get))
+    staff.post("incidents/:id/actions", use: requiring(.handleIncidents, incidents.act))
+    staff.post("incidents/:id/impact", use: requiring(.handleIncidents, incidents.impact))
+    staff.post("incidents/:id/notices", use: requiring(.handleIncidents, incidents.notify))
+    staff.post("incidents/:id/regulator-report", use: requiring(.handleIncidents, incidents.regulatorReport))
+    staff.post("incidents/:id/tasks", use: requiring(.handleIncidents, incidents.addTask))
+    staff.post("incidents/:id/tasks/:task/done", use: requiring(.handleIncidents, incidents.completeTask))
 
     // Third-party providers: signed requests with a live credential, by scope (2.6).
     let provider = api.group("provider", context: ProviderContext.self)

@@ -69,6 +69,8 @@ extension PeriodicService {
             // Money the payment institution has not confirmed yet is asked for again (it deduplicates by reference).
             try await Payments.retryPendingRefunds(platform: platform)
             try await Settlement.retryPendingPayouts(platform: platform)
+            // Incident notices (and any other queued notification) go out, with retries.
+            try await Notifications.deliverDue(platform: platform)
             let lifted = try await Sanctions.liftEnded(platform: platform)
             if lifted > 0 { platform.logger.info("sanctions ended", metadata: ["count": "\(lifted)"]) }
         }

@@ -70,6 +70,14 @@ public enum SelfAssessment {
                 : "\(uncovered) merchant or staff "
                     + "accounts without two-factor",
             "They are asked to enrol at their next sign-in; find them with GET /api/v1/staff/accounts.")
+        let overdue = try await ServiceProviders.overdueReviews(platform: platform)
+        check(
+            "provider-assessments", overdue.isEmpty, "2.6",
+            overdue.isEmpty
+                ? "every active provider has a passing, current security assessment"
+                : "\(overdue.count) active provider(s) without a passing, current assessment: "
+                    + overdue.joined(separator: ", "),
+            "Assess them (POST /api/v1/staff/providers/{id}/assessments) or suspend them.")
         let backupAge = facts.newestBackupAt.map { (now - $0) / 3_600_000 }
         check(
             "backups", backupAge.map { $0 <= backupMaxAgeDays * 24 } ?? false, "2.2",

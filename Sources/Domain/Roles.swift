@@ -73,7 +73,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
                 .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
                 .reviewListings, .declareForceMajeure, .enforceRules, .publishRules, .manageProviders,
             ]
-        case .securityOfficer: [.readAudit, .unlockAccounts]
+        case .securityOfficer: [.readAudit, .unlockAccounts, .handleIncidents]
         case .provider: []
         }
     }
@@ -112,4 +112,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case publishRules = "governance.rulebook"
     /// Register and assess third-party providers, issue and revoke their credentials (2.6).
     case manageProviders = "providers.manage"
+    /// Register incidents, analyse their impact, notify people and report to the regulator (2.3.6).
+    case handleIncidents = "incidents.handle"
 }

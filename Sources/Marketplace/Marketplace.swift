@@ -52,6 +52,8 @@ public struct Platform: Sendable {
     public let logger: Logger
     /// The identity-verification provider (real-name checks, clause 2.3.4).
     public var identityVerifier: any IdentityVerifier = NoIdentityVerifier()
+    /// The identity verifier's id in the provider registry, for the disclosure records of real-name checks.
+    public var identityProviderId = "identity-provider"
     /// The licensed payment institution (clause 2.4.2); until one is configured, payments answer 503.
     public var payments: any PaymentProvider = NoPaymentProvider()
     /// The platform's public address: payment callbacks and the hosted page's return link are built from it.
@@ -60,6 +62,12 @@ public struct Platform: Sendable {
     public var publicBaseURL: String { publicAddress.value }
     /// Where one-time codes go; the outbox keeps them (development, demo, tests) until a gateway is set.
     public var textMessages: any TextMessageSender = MessageOutbox()
+    /// Where e-mail goes; the outbox keeps it (development, demo, tests) until an SMTP relay is set.
+    public var emails: any EmailSender = EmailOutbox()
+    /// Incident grading thresholds and the regulator's and people's clocks (clause 2.3.6).
+    public var incidentPolicy = IncidentPolicy.standard
+    /// How people reach the platform about an incident (in every notice, PIPL Art. 57).
+    public var incidentContact = "security@covenant.example, 400-000-0000"
     /// The risk engine: the bundled rules until an operator loads others (clause 2.4.3).
     public var risk: RiskEngine
     /// Recent catalog pages (cleared by every listing or stock change in this process).

@@ -338,6 +338,9 @@ public enum DataCatalog {
         static let providers =
             "PIPL Art. 21 and 23 (entrusted processing and provision to others, supervised) and E-commerce Law Art. 30 "
             + "(the platform answers for the security of its services); clause 2.6"
+        static let incidents =
+            "PIPL Art. 57 and Cybersecurity Law Art. 25 (incident response, notifying people and the authority); "
+            + "clause 2.3.6"
         static let training =
             "PIPL Art. 13(1)(2): human-resources management; PIPL Art. 51(4): security training of staff (clause 2.3.3)"
         static let rights =
@@ -1230,6 +1233,91 @@ public enum DataCatalog {
                 Column("reference", .operational, .general, form: .identifier, "The order it concerned."),
                 Column("actor", .operational, .general, "carrier, or the customer-service agent's id at the provider."),
                 Column("disclosed_at", .operational, .general, "When."),
+            ]),
+        Table(
+            "incidents",
+            summary: "Network security incidents (clause 1.1.3): type, discovery, grade, people affected, clocks for "
+                + "the regulator and for notifying people (clause 2.3.6).",
+            retention: .years(3, after: "the incident is closed"), legalBasis: Basis.incidents,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("type", .operational, .general, "The kind of incident (clause 1.1.3)."),
+                Column("title", .operational, .general, "A short title, used as the cause in notices."),
+                Column(
+                    "description_cipher", .operational, .important, encrypted: true,
+                    "What happened, under the platform's key (it may describe systems and weaknesses)."),
+                Column("discovered_at", .operational, .general, "When it was discovered: the clocks start here."),
+                Column("owner_id", .personal, .general, form: .identifier, "The staff member who owns it."),
+                Column("status", .operational, .general, "open, contained, resolved or closed."),
+                Column("grade", .operational, .general, "The national grade, computed and never below the floor."),
+                Column("grade_floor", .operational, .general, "The grade staff set by hand."),
+                Column("people", .operational, .general, "How many people were affected."),
+                Column("sensitive_records", .operational, .general, "How many of them had sensitive data exposed."),
+                Column("categories", .operational, .general, "The categories of data concerned (JSON array)."),
+                Column("measures", .operational, .general, "What the platform did, as told to people."),
+                Column("regulator_due_at", .operational, .general, "When the regulator's report is due."),
+                Column("regulator_reported_at", .operational, .general, "When it was produced."),
+                Column("notify_due_at", .operational, .general, "When people must have been told."),
+                Column("notices_sent_at", .operational, .general, "When the notices were queued."),
+                Column("created_at", .operational, .general, "When it was registered."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+            ]),
+        Table(
+            "incident_events",
+            summary: "Each incident's timeline of actions.",
+            retention: .years(3, after: "the incident is closed"), legalBasis: Basis.incidents,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("incident_id", .operational, .general, form: .identifier, "The incident."),
+                Column("kind", .operational, .general, "What kind of step."),
+                Column("note", .operational, .general, "What was done (no personal data)."),
+                Column("actor", .personal, .general, form: .identifier, "The staff member."),
+                Column("at", .operational, .general, "When."),
+            ]),
+        Table(
+            "incident_subjects",
+            summary: "The people an incident affected and which categories of their data, from the impact analysis.",
+            retention: .years(3, after: "the incident is closed"), legalBasis: Basis.incidents,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("incident_id", .operational, .general, form: .identifier, "The incident."),
+                Column("subject_id", .personal, .general, form: .identifier, "The person affected."),
+                Column("subject_kind", .operational, .general, "consumer or merchant."),
+                Column("categories", .operational, .general, "Categories of their data concerned (JSON array)."),
+                Column("notification_id", .operational, .general, form: .identifier, "Their notice."),
+            ]),
+        Table(
+            "incident_tasks",
+            summary: "Remediation tasks of incidents, with due dates.",
+            retention: .years(3, after: "the incident is closed"), legalBasis: Basis.incidents,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("incident_id", .operational, .general, form: .identifier, "The incident."),
+                Column("title", .operational, .general, "What must be done."),
+                Column("due_at", .operational, .general, "By when."),
+                Column("done_at", .operational, .general, "When it was done."),
+                Column("done_by", .personal, .general, form: .identifier, "Who did it."),
+                Column("created_at", .operational, .general, "When it was added."),
+            ]),
+        Table(
+            "notifications",
+            summary: "The notification outbox: notices to people by channel, with attempts and delivery records.",
+            retention: .years(3, after: "creation"), legalBasis: Basis.incidents,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("recipient_id", .personal, .general, form: .identifier, "Who it is for."),
+                Column("channel", .operational, .general, "inbox, sms or email."),
+                Column("subject", .operational, .general, "Its subject line (no personal data)."),
+                Column(
+                    "body_cipher", .personal, .important, encrypted: true, retention: .untilAccountDeleted,
+                    "Its text, under the recipient's key."),
+                Column("reference", .operational, .general, form: .identifier, "What it is about (incident:id)."),
+                Column("status", .operational, .general, "pending, delivered or failed."),
+                Column("attempts", .operational, .general, "How many attempts were made."),
+                Column("next_attempt_at", .operational, .general, "When it is tried next."),
+                Column("delivered_at", .operational, .general, "When it was delivered."),
+                Column("last_error", .operational, .general, "The last failure's kind (no personal data)."),
+                Column("created_at", .operational, .general, "When it was queued."),
             ]),
         Table(
             "platform_configuration",

@@ -14,6 +14,7 @@ enum Schema {
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
+        CreateIncidents(),
     ]
 }
 
@@ -849,6 +850,81 @@ struct CreateProviders: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         for table in ["disclosures", "provider_credentials", "provider_assessments", "providers"] {
+            try await db.schema(table).delete()
+        }
+    }
+}
+
+/// Incidents, their timelines, affected people, remediation tasks, and the notification outbox (clause 2.3.6).
+struct CreateIncidents: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("incidents")
+            .field("id", .string, .identifier(auto: false))
+            .field("type", .string, .required)
+            .field("title", .string, .required)
+            .field("description_cipher", .data, .required)
+            .field("discovered_at", .int64, .required)
+            .field("owner_id", .string, .required)
+            .field("status", .string, .required)
+            .field("grade", .string, .required)
+            .field("grade_floor", .string, .required)
+            .field("people", .int64, .required)
+            .field("sensitive_records", .int64, .required)
+            .field("categories", .string, .required)
+            .field("measures", .string, .required)
+            .field("regulator_due_at", .int64)
+            .field("regulator_reported_at", .int64)
+            .field("notify_due_at", .int64, .required)
+            .field("notices_sent_at", .int64)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .create()
+        try await db.schema("incident_events")
+            .field("id", .string, .identifier(auto: false))
+            .field("incident_id", .string, .required)
+            .field("kind", .string, .required)
+            .field("note", .string, .required)
+            .field("actor", .string, .required)
+            .field("at", .int64, .required)
+            .create()
+        try await db.schema("incident_subjects")
+            .field("id", .string, .identifier(auto: false))
+            .field("incident_id", .string, .required)
+            .field("subject_id", .string, .required)
+            .field("subject_kind", .string, .required)
+            .field("categories", .string, .required)
+            .field("notification_id", .string)
+            .unique(on: "incident_id", "subject_id")
+            .create()
+        try await db.schema("incident_tasks")
+            .field("id", .string, .identifier(auto: false))
+            .field("incident_id", .string, .required)
+            .field("title", .string, .required)
+            .field("due_at", .int64, .required)
+            .field("done_at", .int64)
+            .field("done_by", .string)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("notifications")
+            .field("id", .string, .identifier(auto: false))
+            .field("recipient_id", .string, .required)
+            .field("channel", .string, .required)
+            .field("subject", .string, .required)
+            .field("body_cipher", .data, .required)
+            .field("reference", .string, .required)
+            .field("status", .string, .required)
+            .field("attempts", .int, .required)
+            .field("next_attempt_at", .int64, .required)
+            .field("delivered_at", .int64)
+            .field("last_error", .string)
+            .field("created_at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "notifications_due").on("notifications").column("status")
+            .column("next_attempt_at").run()
+    }
+    func revert(on db: any Database) async throws {
+        for table in ["notifications", "incident_tasks", "incident_subjects", "incident_events", "incidents"] {
             try await db.schema(table).delete()
         }
     }

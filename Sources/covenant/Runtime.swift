@@ -88,12 +88,20 @@ enum Runtime {
             }
             platform.payments = HTTPPaymentProvider(baseURL: url, apiKey: key, callbackSecret: secret)
         }
+        let env = ProcessInfo.processInfo.environment
         do {
-            platform.risk = try riskEngine(ProcessInfo.processInfo.environment)
+            platform.risk = try riskEngine(env)
+            if let path = env["COVENANT_SANCTION_POLICY"], !path.isEmpty {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CLIFailure("cannot read \(path)")
+                }
+                platform.sanctionPolicy = try JSONDecoder().decode(SanctionPolicy.self, from: data)
+            }
         } catch {
             await db.shutdown()
-            throw CLIFailure("Could not load the risk configuration: \(error)")
+            throw CLIFailure("Could not load the risk or sanction configuration: \(error)")
         }
+        if let id = env["COVENANT_IDENTITY_PROVIDER_ID"], !id.isEmpty { platform.identityProviderId = id }
         try await recordKeyCreation(platform: platform, material: material)
         try await Rulebook.ensureBundled(platform: platform)
         return platform

@@ -150,6 +150,15 @@ struct RouteAuthorizationTests {
         "POST /api/v1/provider/shipments/{id}/delivered": [],
         "GET /api/v1/provider/orders/{id}": [],
         "POST /api/v1/provider/orders/{id}/reveal": [],
+        "GET /api/v1/staff/incidents": [.securityOfficer],
+        "POST /api/v1/staff/incidents": [.securityOfficer],
+        "GET /api/v1/staff/incidents/{id}": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/actions": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/impact": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/notices": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/regulator-report": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/tasks": [.securityOfficer],
+        "POST /api/v1/staff/incidents/{id}/tasks/{task}/done": [.securityOfficer],
     ]
 
     @Test("2.3.3: every route allows exactly the roles in the table", arguments: Backend.available)
@@ -172,6 +181,7 @@ struct RouteAuthorizationTests {
                     let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
                         .replacingOccurrences(of: "{sequence}", with: "999999")
                         .replacingOccurrences(of: "{listingId}", with: "no-such-listing")
+                        .replacingOccurrences(of: "{task}", with: "no-such-task")
                     for principal in Principal.allCases {
                         let reply = try await client.send(
                             HTTPRequest.Method(parts[0])!, path, token: tokens[principal],

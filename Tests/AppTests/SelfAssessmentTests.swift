@@ -40,6 +40,14 @@ struct SelfAssessmentTests {
             }
             let coverage = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
             #expect(coverage.first { $0.item == "two-factor-coverage" }?.passed == false)
+
+            // an active provider without a current assessment fails its item (2.6); assessing it passes
+            let carrier = try await ProviderTests.register(.logistics, 7, platform: env.platform)
+            let unassessed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            #expect(unassessed.first { $0.item == "provider-assessments" }?.passed == false)
+            try await ProviderTests.assess(carrier.id, result: "pass", reviewIn: 200, platform: env.platform)
+            let assessed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            #expect(assessed.first { $0.item == "provider-assessments" }?.passed == true)
         }
     }
 }

@@ -92,6 +92,12 @@ struct VerificationTests {
                 let accountId = try #require(me.json["id"] as? String)
                 try await RealName.requireVerified(accountId: accountId, on: env.platform.db.sql)
                 #expect(try await env.auditCount("verification.decide") == 1)
+                // check: what went to the identity provider is on the person's record of disclosures (2.6)
+                let disclosed = try await client.send(.get, "/api/v1/me/disclosures", token: token)
+                let records = try #require(disclosed.json["disclosures"] as? [[String: Any]])
+                #expect(records.count == 1)
+                #expect(records.first?["fields"] as? [String] == ["name", "resident_id"])
+                #expect(records.first?["providerKind"] as? String == "identity")
                 // check: the same ID number cannot verify a second account
                 let other = try await client.newSession(login: "13800138501")
                 try await Self.consent(client, other)

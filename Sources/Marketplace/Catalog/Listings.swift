@@ -181,12 +181,13 @@ public enum Listings {
                     event, actor: caller.accountId, object: "listing:\(row.id)",
                     details: ["status": row.status, "merchant": row.merchant_id]),
                 platform: platform, on: db)
-            // A listing a reviewer rejects is a violation of the listing rules (2.4.1, 2.5).
-            if event == "listing.review", row.status == "rejected" {
+            // A listing that screening or a reviewer rejects is a violation of the listing rules (2.4.1, 2.5).
+            if row.status == "rejected" {
                 try await Violations.record(
                     party: row.merchant_id, ruleRef: "platform-rules/listings.prohibited-content", source: .screening,
-                    sourceRef: "listing:\(row.id)", evidence: "Listing rejected on review: \(row.screening_reasons)",
-                    reported: false, recordedBy: caller.accountId, platform: platform, on: db)
+                    sourceRef: "listing:\(row.id)", evidence: "Listing rejected (\(event)): \(row.screening_reasons)",
+                    reported: false, recordedBy: event == "listing.review" ? caller.accountId : nil,
+                    platform: platform, on: db)
             }
         }
         platform.browseCache.invalidate()

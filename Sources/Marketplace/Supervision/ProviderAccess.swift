@@ -35,6 +35,8 @@ public struct DisclosureView: Sendable, Codable, Equatable {
 /// data to them (PIPL Art. 23): which provider, whose data, which fields, why and on what basis.
 public enum ProviderAccess {
     static let deliveryBasis = "PIPL Art. 13(1)(2): necessary to deliver the buyer's order (privacy notice, Art. 23)"
+    static let identityBasis =
+        "E-commerce Law Art. 27 and Cybersecurity Law Art. 24 (real-name verification); separate consent (PIPL Art. 29)"
     static let supportBasis = "PIPL Art. 13(1)(2): handling the buyer's request about the order (Art. 21 entrusted)"
     public static let revealPurposes = ["delivery_issue", "refund_support", "complaint_handling"]
 
@@ -107,6 +109,16 @@ public enum ProviderAccess {
             address: wanted.contains("address") ? recipient.address : masked.address)
     }
 
+    /// A real-name check sends the name and ID number to the identity provider: recorded before it is sent.
+    static func recordIdentityCheck(subject: String, platform: Platform) async throws {
+        try await record(
+            DisclosureRow(
+                id: Identifiers.make(), provider_id: platform.identityProviderId, subject_id: subject,
+                fields: #"["name","resident_id"]"#, purpose: "real-name verification", legal_basis: identityBasis,
+                reference: "verification", actor: "platform", disclosed_at: platform.now),
+            platform: platform)
+    }
+
     /// The caller's own data as disclosed to providers, newest first.
     public static func disclosures(caller: Caller, platform: Platform) async throws -> [DisclosureView] {
         let db = platform.db.sql
@@ -116,10 +128,13 @@ public enum ProviderAccess {
             if names[row.provider_id] == nil {
                 names[row.provider_id] = try await ProviderStore.find(id: row.provider_id, on: db)
             }
+            let identity = row.provider_id == platform.identityProviderId
             views.append(
                 DisclosureView(
-                    id: row.id, providerId: row.provider_id, providerName: names[row.provider_id]?.legal_name ?? "",
-                    providerKind: names[row.provider_id]?.kind ?? "",
+                    id: row.id, providerId: row.provider_id,
+                    providerName: names[row.provider_id]?.legal_name
+                        ?? (identity ? "Identity verification provider" : "Unregistered provider"),
+                    providerKind: names[row.provider_id]?.kind ?? (identity ? ProviderKind.identity.rawValue : ""),
                     fields: (try? JSONDecoder().decode([String].self, from: Data(row.fields.utf8))) ?? [],
                     purpose: row.purpose, legalBasis: row.legal_basis, reference: row.reference,
                     disclosedAt: row.disclosed_at))
@@ -143,24 +158,28 @@ public enum ProviderAccess {
         return try Recipients.open(sealed, orderId: order.id, key: key)
     }
 
-    /// The disclosure record and its audit event, in one transaction: no record, no data.
     private static func disclose(
         order: OrderRow, fields: [String], purpose: String, basis: String, actor: String,
         principal: ProviderPrincipal, platform: Platform
     ) async throws {
-        let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
+        try await record(
+            DisclosureRow(
+                id: Identifiers.make(), provider_id: principal.providerId, subject_id: order.buyer_id,
+                fields: String(decoding: try JSONEncoder().encode(fields), as: UTF8.self), purpose: purpose,
+                legal_basis: basis, reference: "order:\(order.id)", actor: actor, disclosed_at: platform.now),
+            credential: principal.credentialId, platform: platform)
+    }
+
+    /// The disclosure record and its audit event, in one transaction: no record, no data.
+    private static func record(_ row: DisclosureRow, credential: String? = nil, platform: Platform) async throws {
         try await platform.db.transaction { db in
-            try await ProviderStore.insert(
-                DisclosureRow(
-                    id: Identifiers.make(), provider_id: principal.providerId, subject_id: order.buyer_id,
-                    fields: fieldsJSON, purpose: purpose, legal_basis: basis, reference: "order:\(order.id)",
-                    actor: actor, disclosed_at: platform.now), on: db)
+            try await ProviderStore.insert(row, on: db)
             try await AuditTrail.record(
                 AuditEvent(
-                    "privacy.disclose", actor: nil, subject: order.buyer_id, object: "order:\(order.id)",
+                    "privacy.disclose", actor: nil, subject: row.subject_id, object: row.reference,
                     details: [
-                        "provider": principal.providerId, "credential": principal.credentialId, "fields": fieldsJSON,
-                        "purpose": purpose, "agent": actor,
+                        "provider": row.provider_id, "credential": credential ?? "", "fields": row.fields,
+                        "purpose": row.purpose, "agent": row.actor,
                     ]), platform: platform, on: db)
         }
     }

@@ -215,6 +215,16 @@ public enum ServiceProviders {
         return try await view(row, platform: platform)
     }
 
+    /// Legal names of active providers whose latest assessment did not pass or is due for review (self-assessment).
+    public static func overdueReviews(platform: Platform) async throws -> [String] {
+        var names: [String] = []
+        for row in try await ProviderStore.all(on: platform.db.sql) where row.status == "active" {
+            let assessments = try await ProviderStore.assessments(provider: row.id, on: platform.db.sql)
+            if !assessmentCurrent(assessments, now: platform.now) { names.append(row.legal_name) }
+        }
+        return names
+    }
+
     /// Whether the provider's latest assessment passed and its review is not yet due.
     static func assessmentCurrent(_ assessments: [ProviderAssessmentRow], now: Int64) -> Bool {
         guard let latest = assessments.first else { return false }

@@ -104,6 +104,7 @@ public enum RealName {
         guard codeMatches(code, mac: mac, key: key) else { throw Problem.invalid("code", "The code is not correct.") }
         let name = try open(row.name_cipher, "name_cipher", caller.accountId, key)
         let residentId = try open(row.id_number_cipher, "id_number_cipher", caller.accountId, key)
+        try await ProviderAccess.recordIdentityCheck(subject: caller.accountId, platform: platform)
         let match = try await platform.identityVerifier.verify(name: name, residentId: residentId)
         row.code_mac = nil
         row.code_expires_at = nil
@@ -148,6 +149,7 @@ public enum RealName {
                     details: ["kind": "merchant"]),
                 platform: platform, on: db)
         }
+        try await ProviderAccess.recordIdentityCheck(subject: caller.accountId, platform: platform)
         let match = try await platform.identityVerifier.verify(name: name, residentId: residentId.value)
         if match == .match, let review {
             row.status = "review"
