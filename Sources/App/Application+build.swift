@@ -202,6 +202,9 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     staff.post("incidents/:id/regulator-report", use: requiring(.handleIncidents, incidents.regulatorReport))
     staff.post("incidents/:id/tasks", use: requiring(.handleIncidents, incidents.addTask))
     staff.post("incidents/:id/tasks/:task/done", use: requiring(.handleIncidents, incidents.completeTask))
+    staff.get("vulnerabilities", use: requiring(.handleIncidents, incidents.vulnerabilities))
+    staff.post("vulnerabilities", use: requiring(.handleIncidents, incidents.recordVulnerability))
+    staff.post("vulnerabilities/:id/close", use: requiring(.handleIncidents, incidents.closeVulnerability))
 
     // Third-party providers: signed requests with a live credential, by scope (2.6).
     let provider = api.group("provider", context: ProviderContext.self)

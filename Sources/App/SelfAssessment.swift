@@ -78,6 +78,14 @@ public enum SelfAssessment {
                 : "\(overdue.count) active provider(s) without a passing, current assessment: "
                     + overdue.joined(separator: ", "),
             "Assess them (POST /api/v1/staff/providers/{id}/assessments) or suspend them.")
+        let lateFixes = try await Vulnerabilities.overdue(platform: platform)
+        check(
+            "vulnerabilities", lateFixes.isEmpty, "2.2",
+            lateFixes.isEmpty
+                ? "no open vulnerability is past its fix-by date"
+                : "\(lateFixes.count) open vulnerabilities past their fix-by date: "
+                    + lateFixes.joined(separator: "; "),
+            "Fix them, or record an accepted risk with its reason (POST /api/v1/staff/vulnerabilities/{id}/close).")
         let backupAge = facts.newestBackupAt.map { (now - $0) / 3_600_000 }
         check(
             "backups", backupAge.map { $0 <= backupMaxAgeDays * 24 } ?? false, "2.2",

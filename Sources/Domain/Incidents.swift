@@ -116,3 +116,18 @@ public enum IncidentNotice {
         return (subject, body)
     }
 }
+
+/// Vulnerability severities and how long each may stay unfixed (clause 2.2: fix vulnerabilities promptly).
+public enum VulnerabilitySeverity: String, Sendable, Codable, CaseIterable {
+    case critical, high, medium, low
+
+    /// Days from discovery to the fix-by date.
+    public var fixDays: Int {
+        switch self {
+        case .critical: 7
+        case .high: 30
+        case .medium: 90
+        case .low: 180
+        }
+    }
+}

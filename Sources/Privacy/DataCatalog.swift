@@ -1320,6 +1320,24 @@ public enum DataCatalog {
                 Column("created_at", .operational, .general, "When it was queued."),
             ]),
         Table(
+            "vulnerabilities",
+            summary: "The vulnerability register: findings, severity, fix-by date, status (clause 2.2).",
+            retention: .years(3, after: "it is closed"), legalBasis: Basis.notPersonal,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("title", .operational, .general, "What was found."),
+                Column("component", .operational, .general, "Where."),
+                Column("reference", .operational, .general, "CVE or report reference."),
+                Column("severity", .operational, .general, "critical, high, medium or low."),
+                Column("found_at", .operational, .general, "When it was found."),
+                Column("fix_by", .operational, .general, "When it must be fixed, by severity."),
+                Column("status", .operational, .general, "open, fixed or accepted."),
+                Column("note", .operational, .general, "How it was fixed, or why the risk was accepted."),
+                Column("recorded_by", .personal, .general, form: .identifier, "The staff member who recorded it."),
+                Column("closed_at", .operational, .general, "When it was closed."),
+                Column("updated_at", .operational, .general, "When it last changed."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

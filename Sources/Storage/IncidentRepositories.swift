@@ -248,3 +248,63 @@ public enum NotificationStore {
             .all(decoding: NotificationRow.self)
     }
 }
+
+public struct VulnerabilityRow: Codable, Sendable {
+    public let id: String
+    public let title: String
+    public let component: String
+    public let reference: String
+    public let severity: String
+    public let found_at: Int64
+    public let fix_by: Int64
+    public var status: String
+    public var note: String
+    public let recorded_by: String
+    public var closed_at: Int64?
+    public var updated_at: Int64
+
+    public init(
+        id: String, title: String, component: String, reference: String, severity: String, found_at: Int64,
+        fix_by: Int64, recorded_by: String, now: Int64
+    ) {
+        self.id = id
+        self.title = title
+        self.component = component
+        self.reference = reference
+        self.severity = severity
+        self.found_at = found_at
+        self.fix_by = fix_by
+        self.status = "open"
+        self.note = ""
+        self.recorded_by = recorded_by
+        self.updated_at = now
+    }
+}
+
+public enum VulnerabilityStore {
+    public static func insert(_ row: VulnerabilityRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "vulnerabilities").model(row).run()
+    }
+
+    public static func all(on db: any SQLDatabase) async throws -> [VulnerabilityRow] {
+        try await db.select().column("*").from("vulnerabilities").orderBy("fix_by").limit(1_000)
+            .all(decoding: VulnerabilityRow.self)
+    }
+
+    /// Open vulnerabilities whose fix-by date has passed.
+    public static func overdue(now: Int64, on db: any SQLDatabase) async throws -> [VulnerabilityRow] {
+        try await db.select().column("*").from("vulnerabilities").where("status", .equal, "open")
+            .where("fix_by", .lessThan, now).all(decoding: VulnerabilityRow.self)
+    }
+
+    public static func close(id: String, status: String, note: String, now: Int64, on db: any SQLDatabase)
+        async throws -> Bool
+    {
+        try await db.raw(
+            """
+            UPDATE vulnerabilities SET status = \(bind: status), note = \(bind: note), closed_at = \(bind: now),
+              updated_at = \(bind: now) WHERE id = \(bind: id) AND status = 'open' RETURNING id
+            """
+        ).first() != nil
+    }
+}

@@ -14,7 +14,7 @@ enum Schema {
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
-        CreateIncidents(),
+        CreateIncidents(), CreateVulnerabilities(),
     ]
 }
 
@@ -928,4 +928,25 @@ struct CreateIncidents: AsyncMigration {
             try await db.schema(table).delete()
         }
     }
+}
+
+/// The vulnerability register (clause 2.2): findings with severity and a fix-by date.
+struct CreateVulnerabilities: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("vulnerabilities")
+            .field("id", .string, .identifier(auto: false))
+            .field("title", .string, .required)
+            .field("component", .string, .required)
+            .field("reference", .string, .required)
+            .field("severity", .string, .required)
+            .field("found_at", .int64, .required)
+            .field("fix_by", .int64, .required)
+            .field("status", .string, .required)
+            .field("note", .string, .required)
+            .field("recorded_by", .string, .required)
+            .field("closed_at", .int64)
+            .field("updated_at", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("vulnerabilities").delete() }
 }

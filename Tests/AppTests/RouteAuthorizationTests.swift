@@ -159,6 +159,9 @@ struct RouteAuthorizationTests {
         "POST /api/v1/staff/incidents/{id}/regulator-report": [.securityOfficer],
         "POST /api/v1/staff/incidents/{id}/tasks": [.securityOfficer],
         "POST /api/v1/staff/incidents/{id}/tasks/{task}/done": [.securityOfficer],
+        "GET /api/v1/staff/vulnerabilities": [.securityOfficer],
+        "POST /api/v1/staff/vulnerabilities": [.securityOfficer],
+        "POST /api/v1/staff/vulnerabilities/{id}/close": [.securityOfficer],
     ]
 
     @Test("2.3.3: every route allows exactly the roles in the table", arguments: Backend.available)

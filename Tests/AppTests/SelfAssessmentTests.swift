@@ -48,6 +48,22 @@ struct SelfAssessmentTests {
             try await ProviderTests.assess(carrier.id, result: "pass", reviewIn: 200, platform: env.platform)
             let assessed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
             #expect(assessed.first { $0.item == "provider-assessments" }?.passed == true)
+
+            // an open vulnerability past its fix-by date fails (2.2); closing it passes
+            let officer = Caller(
+                accountId: "security-2", role: .securityOfficer, merchantId: nil, sessionId: "s",
+                twoFactorVerified: true, twoFactorEnrolled: true, mustChangePassword: false)
+            let finding = try await Vulnerabilities.record(
+                title: "Outdated TLS library", component: "edge proxy", reference: "CVE-2026-0001",
+                severity: "critical", foundAt: env.platform.clock.nowMillis - 8 * 86_400_000, caller: officer,
+                platform: env.platform)
+            #expect(finding.overdue && finding.fixBy == finding.foundAt + 7 * 86_400_000)
+            let late = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            #expect(late.first { $0.item == "vulnerabilities" }?.passed == false)
+            _ = try await Vulnerabilities.close(
+                id: finding.id, status: "fixed", note: "upgraded", caller: officer, platform: env.platform)
+            let fixed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
+            #expect(fixed.first { $0.item == "vulnerabilities" }?.passed == true)
         }
     }
 }

@@ -43,6 +43,44 @@ struct IncidentHandlers {
         let dueAt: Int64
     }
 
+    struct VulnerabilityBody: StrictDecodable {
+        static let fields: Set<String> = ["title", "component", "reference", "severity", "foundAt"]
+        let title: String
+        let component: String
+        let reference: String?
+        let severity: String
+        let foundAt: Int64
+    }
+
+    struct CloseBody: StrictDecodable {
+        static let fields: Set<String> = ["status", "note"]
+        let status: String
+        let note: String
+    }
+
+    @Sendable func vulnerabilities(_ request: Request, context: StaffContext) async throws -> Response {
+        try JSONResponse.make([
+            "vulnerabilities": try await Vulnerabilities.list(caller: context.caller, platform: platform)
+        ])
+    }
+
+    @Sendable func recordVulnerability(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(VulnerabilityBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Vulnerabilities.record(
+                title: body.title, component: body.component, reference: body.reference ?? "",
+                severity: body.severity, foundAt: body.foundAt, caller: context.caller, platform: platform),
+            status: .created)
+    }
+
+    @Sendable func closeVulnerability(_ request: Request, context: StaffContext) async throws -> Response {
+        let body = try await JSONBody.decode(CloseBody.self, from: request, maxBytes: maxBodyBytes)
+        return try JSONResponse.make(
+            try await Vulnerabilities.close(
+                id: try context.parameters.require("id"), status: body.status, note: body.note, caller: context.caller,
+                platform: platform))
+    }
+
     @Sendable func list(_ request: Request, context: StaffContext) async throws -> Response {
         try JSONResponse.make(["incidents": try await Incidents.list(caller: context.caller, platform: platform)])
     }
