@@ -23,6 +23,8 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes = 64 * 1024
     /// Use the last `X-Forwarded-For` address as the client address (only behind a trusted proxy).
     public var trustForwardedFor = false
+    /// The intrusion shield's limits and allow-list (clause 2.2).
+    public var shield = ShieldSettings()
     public var security = SecuritySettings()
     /// The identity-verification provider (real-name checks): its base URL and the base64 HMAC secret that
     /// signs requests to it. Without them, identity checks answer 503 (`serve --demo` runs a sandbox).
@@ -63,6 +65,12 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_PUBLIC_URL"], !value.isEmpty { config.publicURL = value }
         if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
             config.trustForwardedFor = value == "1" || value == "true"
+        }
+        if let value = env["COVENANT_SHIELD_ALLOW"] {
+            config.shield.allow = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if let value = env["COVENANT_SHIELD_RATE_LIMITS"] {
+            config.shield.rateLimits = value != "0" && value != "false"
         }
         if let value = env["COVENANT_SESSION_IDLE_SECONDS"], let n = Int64(value) {
             config.security.sessionIdleSeconds = n

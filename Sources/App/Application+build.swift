@@ -37,6 +37,7 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
         MetricsMiddleware<AppRequestContext>()
         AuthenticationMiddleware(
             platform: platform, trustForwardedFor: config.trustForwardedFor, maxBodyBytes: config.maxBodyBytes)
+        ShieldMiddleware(platform: platform, maxBodyBytes: config.maxBodyBytes)
         GovernanceGate(platform: platform)
     }
     let limit = config.maxBodyBytes

@@ -1338,6 +1338,29 @@ public enum DataCatalog {
                 Column("updated_at", .operational, .general, "When it last changed."),
             ]),
         Table(
+            "shield_bans",
+            summary: "Addresses the intrusion shield banned, until when and why (clause 2.2); shared by all instances.",
+            retention: .months(6, after: "the ban ends"), legalBasis: Basis.networkLog,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column(
+                    "ip_index", .personal, .general, form: .hash,
+                    "Keyed blind index of the address (the address itself is not stored here)."),
+                Column("reason", .operational, .general, "attack signatures, probing or credential_stuffing."),
+                Column("until", .operational, .general, "When the ban ends."),
+                Column("created_at", .operational, .general, "When it began."),
+            ]),
+        Table(
+            "shield_events",
+            summary: "The shield's detections, counted towards bans (the audit log has each detection in full).",
+            retention: .months(6), legalBasis: Basis.networkLog,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("ip_index", .personal, .general, form: .hash, "Keyed blind index of the address."),
+                Column("kind", .operational, .general, "The attack class detected."),
+                Column("at", .operational, .general, "When."),
+            ]),
+        Table(
             "platform_configuration",
             summary: "The security settings in force (lockout, sessions, password hashing), kept so that a change "
                 + "between starts is recorded in the audit log (clause 2.2).",

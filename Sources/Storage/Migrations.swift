@@ -14,7 +14,7 @@ enum Schema {
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
-        CreateIncidents(), CreateVulnerabilities(),
+        CreateIncidents(), CreateVulnerabilities(), CreateShield(),
     ]
 }
 
@@ -949,4 +949,30 @@ struct CreateVulnerabilities: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("vulnerabilities").delete() }
+}
+
+/// The intrusion shield's shared state: bans with an expiry and detections, by blind index of the address.
+struct CreateShield: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("shield_bans")
+            .field("id", .string, .identifier(auto: false))
+            .field("ip_index", .string, .required)
+            .field("reason", .string, .required)
+            .field("until", .int64, .required)
+            .field("created_at", .int64, .required)
+            .create()
+        try await db.schema("shield_events")
+            .field("id", .string, .identifier(auto: false))
+            .field("ip_index", .string, .required)
+            .field("kind", .string, .required)
+            .field("at", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "shield_events_ip").on("shield_events").column("ip_index").column("at").run()
+        try await sql.create(index: "shield_bans_until").on("shield_bans").column("until").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("shield_events").delete()
+        try await db.schema("shield_bans").delete()
+    }
 }

@@ -1,8 +1,6 @@
 // The `covenant` executable: entry point and commands only; everything else lives in the libraries.
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -25,9 +23,6 @@ struct Covenant: AsyncParsableCommand {
     static func main() async {
         // Files we create (database, keys, backups) are the owner's only.
         umask(0o077)
-        // Swift concurrency runs on NIO's event loops, so awaiting a database or network result resumes on the
-        // thread that produced it instead of hopping to another pool (docs/benchmarks.md).
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -102,6 +102,11 @@ enum Runtime {
             throw CLIFailure("Could not load the risk or sanction configuration: \(error)")
         }
         if let id = env["COVENANT_IDENTITY_PROVIDER_ID"], !id.isEmpty { platform.identityProviderId = id }
+        guard config.shield.allow.allSatisfy(Shield.isValidAllowEntry) else {
+            await db.shutdown()
+            throw CLIFailure("COVENANT_SHIELD_ALLOW takes IPv4 addresses or CIDR blocks, separated by commas.")
+        }
+        platform.shield = Shield(settings: config.shield)
         try await recordKeyCreation(platform: platform, material: material)
         try await Rulebook.ensureBundled(platform: platform)
         return platform

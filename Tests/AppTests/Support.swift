@@ -97,6 +97,9 @@ struct TestPlatform: Sendable {
         config.environment = .test
         config.security.passwordHashCost = 4
         config.trustForwardedFor = true
+        // Tests send bursts and many 404s from one address on purpose; ShieldTests turn these back on.
+        config.shield.rateLimits = false
+        config.shield.probing = false
         return config
     }
 
@@ -108,7 +111,8 @@ struct TestPlatform: Sendable {
             let keys = try KeyRing(material: .random(origin: .generated, nowMillis: clock.nowMillis))
             var logger = Logger(label: "test")
             logger.logLevel = .warning
-            let platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+            var platform = try Platform(db: db, keys: keys, clock: clock, settings: config.security, logger: logger)
+            platform.shield = Shield(settings: config.shield)
             try await Rulebook.ensureBundled(platform: platform)
             return try await body(TestPlatform(platform: platform, clock: clock, config: config))
         }

@@ -40,7 +40,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem
-            where problem.statusCode == 403 || (problem.statusCode == 401 && context.caller != nil)
+            where (problem.statusCode == 403 && !Self.shieldRefusals.contains(problem.type))
+            || (problem.statusCode == 401 && context.caller != nil)
         {
             await recordDenial(problem, request: request, context: context)
             throw problem
@@ -60,6 +61,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 "could not record an authorization denial", metadata: ["error.type": "\(type(of: error))"])
         }
     }
+
+    /// The shield records its own refusals (once per detection), so a banned address cannot flood the audit log.
+    static let shieldRefusals: Set<String> = ["request-blocked", "address-blocked"]
 
     static func token(from request: Request) -> String? {
         if let header = request.headers[.authorization] {

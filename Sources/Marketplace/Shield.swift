@@ -1,0 +1,178 @@
+public import Domain
+import Foundation
+import Metrics
+import Privacy
+import SQLKit
+import Storage
+import Synchronization
+
+/// Settings of the intrusion shield (clause 2.2); `REFERENCE.md` defaults.
+public struct ShieldSettings: Sendable, Equatable {
+    /// Requests per second each address may sustain, and the burst above it, per route class.
+    public var rateLimits = true
+    public var readPerSecond = 50.0
+    public var readBurst = 300.0
+    public var writePerSecond = 5.0
+    public var writeBurst = 60.0
+    public var authPerSecond = 0.5
+    public var authBurst = 20.0
+    /// Distinct 404/403 paths from one address within a minute that count as probing.
+    public var probing = true
+    public var probeLimit = 20
+    /// Distinct logins failing from one address within 10 minutes that count as credential stuffing.
+    public var stuffingLimit = 10
+    /// Signature hits from one address within 10 minutes before it is banned.
+    public var strikeLimit = 3
+    public var banSeconds: Int64 = 3_600
+    /// Addresses and CIDR blocks never throttled or banned (monitoring, office gateways).
+    public var allow: [String] = []
+
+    public init() {}
+}
+
+/// The shield's answer for one request.
+public enum ShieldVerdict: Sendable, Equatable {
+    case allow
+    case throttle(retryAfter: Int)
+    case banned(retryAfter: Int)
+    case blocked(AttackClass)
+}
+
+/// Intrusion detection and prevention in front of every route (clause 2.2): signature scoring in the manner of
+/// the OWASP CRS, token-bucket rate limits per address and route class, and detection of probing and credential
+/// stuffing. Detections are security events (audit log and metrics); bans live in the database with an expiry,
+/// so every instance enforces them.
+public final class Shield: Sendable {
+    public enum RouteClass: Sendable { case read, write, auth }
+
+    let settings: ShieldSettings
+    private let buckets = Mutex<[String: (tokens: Double, at: Int64)]>([:])
+    private let probes = Mutex<[String: [(path: String, at: Int64)]]>([:])
+    private let bans = Mutex<(until: [String: Int64], loadedAt: Int64)>(([:], 0))
+
+    public init(settings: ShieldSettings) {
+        self.settings = settings
+    }
+
+    public static func isValidAllowEntry(_ entry: String) -> Bool { IPAllowList.isValidEntry(entry) }
+
+    /// Before the request runs: banned, throttled, or carrying an attack signature.
+    public func admit(
+        ip: String, routeClass: RouteClass, request: AttackSignatures.Input, platform: Platform
+    ) async throws -> ShieldVerdict {
+        if IPAllowList.contains(settings.allow, ip) { return .allow }
+        let now = platform.now
+        let index = try platform.keys.blindIndex(ip, purpose: "shield.ip")
+        if let until = try await bannedUntil(index, platform: platform), until > now {
+            return .banned(retryAfter: Int((until - now + 999) / 1000))
+        }
+        let matches = AttackSignatures.inspect(request)
+        if AttackSignatures.score(matches) >= AttackSignatures.threshold, let first = matches.first {
+            try await detect(
+                ip: ip, index: index, kind: first.attackClass.rawValue,
+                detail: matches.map(\.rule).joined(separator: ","), strike: true, platform: platform)
+            return .blocked(first.attackClass)
+        }
+        if settings.rateLimits, let wait = take(ip: ip, routeClass: routeClass, now: now) {
+            Counter(label: "covenant_shield_throttled_total").increment()
+            return .throttle(retryAfter: wait)
+        }
+        return .allow
+    }
+
+    /// After the response: 404s and 403s feed probing detection; failed sign-ins feed stuffing detection.
+    public func observe(ip: String, path: String, status: Int, signIn: Bool, platform: Platform) async throws {
+        if IPAllowList.contains(settings.allow, ip) { return }
+        let now = platform.now
+        let index = try platform.keys.blindIndex(ip, purpose: "shield.ip")
+        if settings.probing, status == 404 || status == 403 {
+            let distinct = probes.withLock { probes -> Int in
+                var seen = (probes[ip] ?? []).filter { now - $0.at < 60_000 }
+                seen.append((path, now))
+                probes[ip] = seen
+                if probes.count > 10_000 { probes.removeAll() }
+                return Set(seen.map(\.path)).count
+            }
+            if distinct >= settings.probeLimit {
+                probes.withLock { $0[ip] = nil }
+                try await detect(
+                    ip: ip, index: index, kind: "probing", detail: "\(distinct) paths", strike: false,
+                    platform: platform)
+                try await ban(ip, index: index, reason: "probing", platform: platform)
+            }
+        }
+        if signIn, status == 401 {
+            let logins = try await LoginAttemptStore.distinctFailedLogins(
+                ipIndex: try platform.keys.blindIndex(LoginGuard.network(of: ip), purpose: "ip"),
+                since: now - 600_000, on: platform.db.sql)
+            if logins >= settings.stuffingLimit {
+                try await detect(
+                    ip: ip, index: index, kind: "credential_stuffing", detail: "\(logins) logins", strike: false,
+                    platform: platform)
+                try await ban(ip, index: index, reason: "credential_stuffing", platform: platform)
+            }
+        }
+    }
+
+    // MARK: State
+
+    /// Token bucket per address and route class; nil when a token was taken, else seconds to wait.
+    private func take(ip: String, routeClass: RouteClass, now: Int64) -> Int? {
+        let (rate, burst, key): (Double, Double, String) =
+            switch routeClass {
+            case .read: (settings.readPerSecond, settings.readBurst, "r|" + ip)
+            case .write: (settings.writePerSecond, settings.writeBurst, "w|" + ip)
+            case .auth: (settings.authPerSecond, settings.authBurst, "a|" + ip)
+            }
+        return buckets.withLock { buckets in
+            if buckets.count > 100_000 { buckets.removeAll() }
+            var bucket = buckets[key] ?? (burst, now)
+            bucket.tokens = min(burst, bucket.tokens + Double(max(0, now - bucket.at)) / 1000 * rate)
+            bucket.at = now
+            defer { buckets[key] = bucket }
+            guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))) }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+
+    /// Bans from the database, reloaded at most every two seconds.
+    private func bannedUntil(_ index: String, platform: Platform) async throws -> Int64? {
+        let now = platform.now
+        let (cached, fresh) = bans.withLock { ($0.until[index], now - $0.loadedAt < 2_000) }
+        if fresh { return cached }
+        let loaded = try await ShieldStore.activeBans(now: now, on: platform.db.sql)
+        bans.withLock { $0 = (loaded, now) }
+        return loaded[index]
+    }
+
+    private func ban(_ ip: String, index: String, reason: String, platform: Platform) async throws {
+        let until = platform.now + settings.banSeconds * 1000
+        try await platform.db.transaction { db in
+            try await ShieldStore.ban(ipIndex: index, reason: reason, until: until, now: platform.now, on: db)
+            try await AuditTrail.record(
+                AuditEvent(
+                    "shield.ban", actor: nil, object: "address", outcome: .denied,
+                    details: ["address": ip, "reason": reason, "until": String(until)]), platform: platform, on: db)
+        }
+        bans.withLock { $0.until[index] = until }
+    }
+
+    /// A detection: a security event in the audit log and the metrics; signature hits count towards a ban.
+    private func detect(
+        ip: String, index: String, kind: String, detail: String, strike: Bool, platform: Platform
+    ) async throws {
+        Counter(label: "covenant_shield_detections_total", dimensions: [("class", kind)]).increment()
+        let strikes = try await platform.db.transaction { db in
+            try await ShieldStore.record(ipIndex: index, kind: kind, now: platform.now, on: db)
+            try await AuditTrail.record(
+                AuditEvent(
+                    "shield.detect", actor: nil, object: "address", outcome: .denied,
+                    details: ["address": ip, "class": kind, "rules": detail]), platform: platform, on: db)
+            return strike ? try await ShieldStore.strikes(ipIndex: index, since: platform.now - 600_000, on: db) : 0
+        }
+        if strike, strikes >= settings.strikeLimit {
+            try await ban(ip, index: index, reason: "attack signatures", platform: platform)
+        }
+    }
+}
