@@ -23,6 +23,9 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes = 64 * 1024
     /// Use the last `X-Forwarded-For` address as the client address (only behind a trusted proxy).
     public var trustForwardedFor = false
+    /// Scheduled backups of the embedded database: every this many hours (0: off), keeping this many.
+    public var backupIntervalHours = 24
+    public var backupKeep = 7
     /// The intrusion shield's limits and allow-list (clause 2.2).
     public var shield = ShieldSettings()
     public var security = SecuritySettings()
@@ -66,6 +69,10 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
             config.trustForwardedFor = value == "1" || value == "true"
         }
+        if let value = env["COVENANT_BACKUP_INTERVAL_HOURS"], let n = Int(value), n >= 0 {
+            config.backupIntervalHours = n
+        }
+        if let value = env["COVENANT_BACKUP_KEEP"], let n = Int(value), n >= 1 { config.backupKeep = n }
         if let value = env["COVENANT_SHIELD_ALLOW"] {
             config.shield.allow = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }

@@ -239,6 +239,12 @@ public func buildApplication(
         services: [
             PeriodicService.auditIntegration(platform), PeriodicService.retention(platform),
             PeriodicService.orderTimers(platform),
-        ],
+        ]
+            + (config.backupIntervalHours > 0
+                ? [
+                    PeriodicService.backups(
+                        platform, directory: config.dataDir + "/backups",
+                        interval: .seconds(config.backupIntervalHours * 3600), keep: config.backupKeep)
+                ] : []),
         onServerRunning: { _ in await onRunning() }, logger: logger)
 }

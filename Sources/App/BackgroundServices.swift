@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import Foundation
 public import Logging
 public import Marketplace
 public import ServiceLifecycle
@@ -36,6 +37,18 @@ public struct PeriodicService: Service {
 }
 
 extension PeriodicService {
+    /// Scheduled encrypted backups of the embedded database, keeping the newest `keep` (clause 2.2); checked every
+    /// ten minutes, taken when the newest is `interval` old.
+    public static func backups(_ platform: Platform, directory: String, interval: Duration, keep: Int) -> Self {
+        PeriodicService(name: "scheduled backups", interval: .seconds(600), logger: platform.logger) {
+            if let path = try await Backups.backupIfDue(
+                platform: platform, directory: directory, interval: interval, keep: keep)
+            {
+                platform.logger.notice("backup written", metadata: ["file": "\((path as NSString).lastPathComponent)"])
+            }
+        }
+    }
+
     /// Integrates audit events into the Merkle tree and signs a new tree head (2.2).
     public static func auditIntegration(_ platform: Platform, every interval: Duration = .milliseconds(250)) -> Self {
         PeriodicService(name: "audit integration", interval: interval, logger: platform.logger) {

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Logging
 import SQLKit
 import Storage
 
@@ -145,6 +146,12 @@ public enum Rights {
         }
         // After the commit, so no request running meanwhile can have put the key back.
         platform.auditKeys.forget(account.id)
+        do {
+            try platform.erasureJournal?.record(account.id)
+        } catch {
+            platform.logger.error(
+                "could not append to the erasure journal", metadata: ["error.type": "\(type(of: error))"])
+        }
         return .erased
     }
 

@@ -1,0 +1,33 @@
+import Foundation
+import Synchronization
+
+/// The ids of people whose data keys were destroyed, kept in a file beside the database (not in it), so that a
+/// restored backup taken before an erasure has those keys destroyed again: erased stays erased (clause 2.3.5).
+/// It holds random account ids only, one per line, in a file only the platform's user can read.
+public final class ErasureJournal: Sendable {
+    public let path: String
+    private let lock = Mutex(())
+
+    public init(path: String) { self.path = path }
+
+    /// Appends an erased person's id (after the erasure committed).
+    public func record(_ subjectId: String) throws {
+        try lock.withLock { _ in
+            if !FileManager.default.fileExists(atPath: path) {
+                guard
+                    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                else { throw CocoaError(.fileWriteUnknown) }
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((subjectId + "\n").utf8))
+        }
+    }
+
+    /// Every id recorded so far.
+    public func subjects() -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+}
