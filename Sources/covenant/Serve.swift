@@ -16,6 +16,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env COVENANT_PORT).") var port: Int?
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Option(
+        help:
+            "With TLS, also listen for plain HTTP on this port and redirect it to HTTPS (env COVENANT_HTTP_REDIRECT_PORT)."
+    )
+    var httpRedirectPort: Int?
     @Flag(help: "Seed demo data and print the demo logins.") var demo = false
 
     func run() async throws {
@@ -42,6 +47,21 @@ struct Serve: AsyncParsableCommand {
                 if demo && config.paymentProviderURL == nil {
                     platform.payments = try await DemoPayments.start(
                         in: &group, storage: config.dataDir + "/payment-sandbox.json")
+                }
+                let redirectPort =
+                    httpRedirectPort
+                    ?? ProcessInfo.processInfo.environment["COVENANT_HTTP_REDIRECT_PORT"].flatMap(Int.init)
+                if let redirectPort {
+                    guard config.tlsEnabled else {
+                        throw CLIFailure("--http-redirect-port needs TLS (--tls-cert, --tls-key).")
+                    }
+                    let redirect = Application(
+                        router: buildRedirectRouter(httpsPort: config.port, fallbackHost: config.host),
+                        configuration: .init(
+                            address: .hostname(config.host, port: redirectPort), serverName: "covenant"),
+                        logger: logger)
+                    group.addTask { try await redirect.runService() }
+                    say("Plain HTTP on port \(redirectPort) redirects to HTTPS.")
                 }
                 let app = try buildApplication(platform: platform, config: config, logger: logger) { say(banner) }
                 // runService handles SIGTERM/SIGINT: it stops accepting, finishes in-flight requests, then returns.
