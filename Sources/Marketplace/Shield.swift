@@ -43,7 +43,9 @@ public enum ShieldVerdict: Sendable, Equatable {
 /// stuffing. Detections are security events (audit log and metrics); bans live in the database with an expiry,
 /// so every instance enforces them.
 public final class Shield: Sendable {
-    public enum RouteClass: Sendable { case read, write, auth }
+    /// `signed`: requests authenticated by their own signature (the payment institution's callbacks), which a
+    /// burst must never delay; signatures of attacks still apply.
+    public enum RouteClass: Sendable { case read, write, auth, signed }
 
     let settings: ShieldSettings
     private let buckets = Mutex<[String: (tokens: Double, at: Int64)]>([:])
@@ -118,12 +120,15 @@ public final class Shield: Sendable {
 
     /// Token bucket per address and route class; nil when a token was taken, else seconds to wait.
     private func take(ip: String, routeClass: RouteClass, now: Int64) -> Int? {
-        let (rate, burst, key): (Double, Double, String) =
-            switch routeClass {
-            case .read: (settings.readPerSecond, settings.readBurst, "r|" + ip)
-            case .write: (settings.writePerSecond, settings.writeBurst, "w|" + ip)
-            case .auth: (settings.authPerSecond, settings.authBurst, "a|" + ip)
-            }
+        let rate: Double
+        let burst: Double
+        let key: String
+        switch routeClass {
+        case .read: (rate, burst, key) = (settings.readPerSecond, settings.readBurst, "r|" + ip)
+        case .write: (rate, burst, key) = (settings.writePerSecond, settings.writeBurst, "w|" + ip)
+        case .auth: (rate, burst, key) = (settings.authPerSecond, settings.authBurst, "a|" + ip)
+        case .signed: return nil
+        }
         return buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets.removeAll() }
             var bucket = buckets[key] ?? (burst, now)

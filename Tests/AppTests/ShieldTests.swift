@@ -85,6 +85,12 @@ struct ShieldTests {
             #expect(
                 try await client.send(.get, "/api/v1/products", headers: ["X-Forwarded-For": "198.51.100.9"]).status
                     == 200)
+            // the payment institution's signed callbacks are never throttled (a bad signature is still a 400)
+            for _ in 0..<10 {
+                let callback = try await client.send(
+                    .post, "/api/v1/payments/callback", json: "{}", headers: ["X-Forwarded-For": "198.51.100.9"])
+                #expect(callback.status == 400, "\(callback.body)")
+            }
             for _ in 0..<20 {
                 #expect(
                     try await client.send(.get, "/api/v1/products", headers: ["X-Forwarded-For": "192.0.2.10"]).status

@@ -32,7 +32,8 @@ struct ShieldMiddleware: RouterMiddleware {
         }
         let signIn = request.method == .post && (path == "/api/v1/sessions" || path == "/api/v1/accounts")
         let routeClass: Shield.RouteClass =
-            signIn ? .auth : (request.method == .get || request.method == .head ? .read : .write)
+            path == "/api/v1/payments/callback"
+            ? .signed : signIn ? .auth : (request.method == .get || request.method == .head ? .read : .write)
         let input = AttackSignatures.Input(
             path: path, query: request.uri.query ?? "",
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
