@@ -224,6 +224,7 @@ struct GovernanceTests {
                 let queue = try await Sanctions.pendingAppeals(caller: Self.support, platform: platform)
                 #expect(queue.map(\.id) == [sanction.id])
                 #expect(queue.first?.appeal?.statement == "我只是下单后改变了主意。")
+                #expect(try await env.auditCount("sanction.read") == 1, "staff reading the statement is audited")
                 let decided = try await Sanctions.decideAppeal(
                     id: appealId, uphold: true, note: "证据不足，撤销。", caller: Self.support, platform: platform)
                 #expect(decided.inForce == false && decided.liftReason == "appeal upheld")

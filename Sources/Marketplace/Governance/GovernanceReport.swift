@@ -1,4 +1,5 @@
 public import Crypto
+import Domain
 public import Foundation
 import Storage
 
@@ -116,7 +117,7 @@ public enum GovernanceReport {
         let signed = Data(context.utf8) + file
         let document = [
             "algorithm": "Ed25519", "context": context.trimmingCharacters(in: .newlines), "file": name,
-            "sha256": SHA256.hash(data: file).map { String(format: "%02x", $0) }.joined(),
+            "sha256": Hex.encode(SHA256.hash(data: file)),
             "publicKey": key.publicKey.rawRepresentation.base64EncodedString(),
             "signature": try key.signature(for: signed).base64EncodedString(),
         ]

@@ -135,8 +135,7 @@ public enum Sanctions {
         }
         guard input.violationIds.count <= 100 else { throw Problem.invalid("violationIds", "At most 100.") }
         let id = Identifiers.make()
-        let functionsJSON = String(
-            decoding: try JSONEncoder().encode(input.functions.map(\.rawValue).sorted()), as: UTF8.self)
+        let functionsJSON = StringList.encode(input.functions.map(\.rawValue).sorted())
         let row = try await platform.db.transaction { db in
             guard let partyKind = try await Violations.partyKind(of: input.party, on: db) else {
                 throw Problem.notFound("The party")
@@ -215,7 +214,20 @@ public enum Sanctions {
         for row in try await SanctionStore.history(party: party, on: platform.db.sql) {
             views.append(try await view(row, platform: platform))
         }
+        try await auditRead(views, caller: caller, platform: platform)
         return views
+    }
+
+    /// Staff reading reasons and appeal statements is an audited read of each party's data (2.3.3).
+    private static func auditRead(_ views: [SanctionView], caller: Caller, platform: Platform) async throws {
+        let parties = Dictionary(grouping: views, by: \.partyId)
+        guard !parties.isEmpty else { return }
+        let events = parties.sorted { $0.key < $1.key }.map { party, sanctions in
+            AuditEvent(
+                "sanction.read", actor: caller.accountId, subject: party, object: "sanctions",
+                details: ["sanctions": sanctions.map(\.id).joined(separator: ",")])
+        }
+        try await platform.db.transaction { db in try await AuditTrail.record(events, platform: platform, on: db) }
     }
 
     // MARK: The sanctioned party
@@ -273,6 +285,7 @@ public enum Sanctions {
         for appeal in try await SanctionAppealStore.pending(on: platform.db.sql) {
             views.append(try await view(id: appeal.sanction_id, platform: platform))
         }
+        try await auditRead(views, caller: caller, platform: platform)
         return views
     }
 
@@ -310,7 +323,7 @@ public enum Sanctions {
     // MARK: Views
 
     static func functions(_ row: SanctionRow) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(row.functions.utf8))) ?? []
+        StringList.decode(row.functions)
     }
 
     private static func partyIsMerchant(_ row: SanctionRow) -> Bool { row.party_kind == "merchant" }

@@ -56,7 +56,7 @@ enum ImpactAnalysis {
                   AND disclosed_at >= \(bind: scope.from) AND disclosed_at < \(bind: scope.to)
                 """
             ).all() {
-                let fields = Incidents.decode(try row.decode(column: "fields", as: String.self))
+                let fields = StringList.decode(try row.decode(column: "fields", as: String.self))
                 add(try row.decode(column: "subject_id", as: String.self), fields)
             }
         case "master_key":

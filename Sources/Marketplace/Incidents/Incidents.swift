@@ -194,15 +194,16 @@ public enum Incidents {
                 guard let kind = accounts[subject] else { return nil }
                 return IncidentSubjectRow(
                     id: Identifiers.make(), incident_id: id, subject_id: subject, subject_kind: kind,
-                    categories: encode(categories.sorted()))
+                    categories: StringList.encode(categories.sorted()))
             }
             try await IncidentStore.replaceSubjects(incident: id, rows, on: db)
             let all = try await IncidentStore.subjects(incident: id, on: db)
             row.people = Int64(all.count)
-            let categories = Set(all.flatMap { decode($0.categories) })
-            row.categories = encode(categories.sorted())
+            let categories = Set(all.flatMap { StringList.decode($0.categories) })
+            row.categories = StringList.encode(categories.sorted())
             row.sensitive_records = Int64(
-                all.filter { decode($0.categories).contains { ImpactAnalysis.sensitive.contains($0) } }.count)
+                all.filter { StringList.decode($0.categories).contains { ImpactAnalysis.sensitive.contains($0) } }.count
+            )
             try regrade(&row, platform: platform)
             row.updated_at = platform.now
             try await IncidentStore.save(row, on: db)
@@ -228,7 +229,7 @@ public enum Incidents {
             for subject in subjects {
                 guard let account = try await AccountStore.find(id: subject.subject_id, on: db) else { continue }
                 let notice = IncidentNotice.text(
-                    categories: decode(subject.categories), cause: row.title, measures: measures,
+                    categories: StringList.decode(subject.categories), cause: row.title, measures: measures,
                     contact: platform.incidentContact, incidentId: id)
                 let notification = try await Notifications.enqueue(
                     to: account, subject: notice.subject, body: notice.body, reference: "incident:\(id)",
@@ -332,7 +333,8 @@ public enum Incidents {
             ownerId: row.owner_id, status: row.status, grade: row.grade, people: row.people,
             consumers: subjects.filter { $0.subject_kind == "consumer" }.count,
             merchants: subjects.filter { $0.subject_kind == "merchant" }.count,
-            sensitiveRecords: row.sensitive_records, categories: decode(row.categories), measures: row.measures,
+            sensitiveRecords: row.sensitive_records, categories: StringList.decode(row.categories),
+            measures: row.measures,
             regulatorDueAt: row.regulator_due_at, regulatorReportedAt: row.regulator_reported_at,
             regulatorOverdue: row.regulator_due_at.map { due in (row.regulator_reported_at ?? now) > due } ?? false,
             notifyDueAt: row.notify_due_at, noticesSentAt: row.notices_sent_at,
@@ -352,13 +354,5 @@ public enum Incidents {
 
     private static func iso(_ millis: Int64) -> String {
         Date(timeIntervalSince1970: Double(millis) / 1000).ISO8601Format()
-    }
-
-    static func encode(_ values: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    static func decode(_ json: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }

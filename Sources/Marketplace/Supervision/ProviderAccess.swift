@@ -135,7 +135,7 @@ public enum ProviderAccess {
                     providerName: names[row.provider_id]?.legal_name
                         ?? (identity ? "Identity verification provider" : "Unregistered provider"),
                     providerKind: names[row.provider_id]?.kind ?? (identity ? ProviderKind.identity.rawValue : ""),
-                    fields: (try? JSONDecoder().decode([String].self, from: Data(row.fields.utf8))) ?? [],
+                    fields: StringList.decode(row.fields),
                     purpose: row.purpose, legalBasis: row.legal_basis, reference: row.reference,
                     disclosedAt: row.disclosed_at))
         }
@@ -165,7 +165,7 @@ public enum ProviderAccess {
         try await record(
             DisclosureRow(
                 id: Identifiers.make(), provider_id: principal.providerId, subject_id: order.buyer_id,
-                fields: String(decoding: try JSONEncoder().encode(fields), as: UTF8.self), purpose: purpose,
+                fields: StringList.encode(fields), purpose: purpose,
                 legal_basis: basis, reference: "order:\(order.id)", actor: actor, disclosed_at: platform.now),
             credential: principal.credentialId, platform: platform)
     }

@@ -64,8 +64,8 @@ public enum ProviderCredentials {
             guard try await ProviderStore.endCredential(id: id, at: now + rotationOverlapMillis, now: now, on: db)
             else { throw Problem.conflict("The credential has ended already.") }
             let request = Request(
-                scopes: decode(old.scopes), expiresAt: max(old.expires_at, now + 86_400_000),
-                ipAllow: decode(old.ip_allow), publicKey: publicKey ?? old.public_key)
+                scopes: StringList.decode(old.scopes), expiresAt: max(old.expires_at, now + 86_400_000),
+                ipAllow: StringList.decode(old.ip_allow), publicKey: publicKey ?? old.public_key)
             return try await issue(
                 provider: old.provider_id, request, actor: caller.accountId, event: "provider.credential.rotate",
                 platform: platform, on: db)
@@ -134,7 +134,8 @@ public enum ProviderCredentials {
         let token = tokenPrefix + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64URL
         let row = ProviderCredentialRow(
             id: credentialId, provider_id: id, secret_hash: hash(token), public_key: request.publicKey,
-            scopes: encode(scopes.sorted()), ip_allow: encode(request.ipAllow), expires_at: request.expiresAt,
+            scopes: StringList.encode(scopes.sorted()), ip_allow: StringList.encode(request.ipAllow),
+            expires_at: request.expiresAt,
             created_by: actor, created_at: now)
         try await ProviderStore.insert(row, on: db)
         try await AuditTrail.record(
@@ -167,7 +168,7 @@ public enum ProviderCredentials {
             let provider = try await ProviderStore.find(id: credential.provider_id, on: db),
             provider.status == "active", let kind = ProviderKind(rawValue: provider.kind)
         else { throw refused }
-        let allowed: [String] = decode(credential.ip_allow)
+        let allowed: [String] = StringList.decode(credential.ip_allow)
         guard allowed.isEmpty || IPAllowList.contains(allowed, ip) else {
             try await deny(credential, reason: "ip", platform: platform)
             throw refused
@@ -189,7 +190,7 @@ public enum ProviderCredentials {
         }
         return ProviderPrincipal(
             providerId: provider.id, kind: kind, credentialId: credential.id,
-            scopes: Set(decode(credential.scopes).compactMap(ProviderScope.init)))
+            scopes: Set(StringList.decode(credential.scopes).compactMap(ProviderScope.init)))
     }
 
     private static func deny(_ credential: ProviderCredentialRow, reason: String, platform: Platform) async throws {
@@ -201,19 +202,12 @@ public enum ProviderCredentials {
 
     static func view(_ row: ProviderCredentialRow) -> ProviderCredentialView {
         ProviderCredentialView(
-            id: row.id, scopes: decode(row.scopes), ipAllow: decode(row.ip_allow), expiresAt: row.expires_at,
+            id: row.id, scopes: StringList.decode(row.scopes), ipAllow: StringList.decode(row.ip_allow),
+            expiresAt: row.expires_at,
             revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, token: nil)
     }
 
     static func hash(_ token: String) -> String { Hex.encode(SHA256.hash(data: Data(token.utf8))) }
-
-    private static func encode(_ values: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    private static func decode(_ json: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
-    }
 }
 
 extension Data {
