@@ -214,6 +214,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     provider.post("shipments/:id/delivered", use: providers.delivered)
     provider.get("orders/:id", use: providers.order)
     provider.post("orders/:id/reveal", use: providers.reveal)
+
+    addWebRoutes(to: router, platform: platform, maxBodyBytes: limit)
     return router
 }
 

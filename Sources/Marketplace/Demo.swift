@@ -28,6 +28,15 @@ public enum Demo {
             role: .admin, login: adminLogin, displayName: "演示管理员", password: TeamAccounts.oneTimePassword(),
             platform: platform)
         logins.append(try await withTwoFactor(role: "admin", login: adminLogin, account: admin, platform: platform))
+        // One of each operations role, so that every console page can be tried (risk review, arbitration, …).
+        for role in [Role.riskAnalyst, .arbitrator, .support, .complianceOfficer, .securityOfficer] {
+            let login = "\(role.rawValue.replacingOccurrences(of: "_", with: "-"))@demo.covenant.test"
+            let member = try await TeamAccounts.addPlatformStaff(
+                role: role, login: login, displayName: "演示\(role.rawValue)", password: TeamAccounts.oneTimePassword(),
+                platform: platform)
+            logins.append(
+                try await withTwoFactor(role: role.rawValue, login: login, account: member, platform: platform))
+        }
 
         for (n, name) in [(1, "青山茶庄"), (2, "海港数码")] {
             let login = "merchant\(n)@demo.covenant.test"

@@ -6,8 +6,8 @@ import Logging
 import Marketplace
 import Storage
 
-/// Resolves `Authorization: Bearer <token>` to a caller. (Cookie sessions arrive with the web pages,
-/// together with their CSRF tokens; the JSON API takes bearer tokens only, so it needs no CSRF defence.)
+/// Resolves `Authorization: Bearer <token>` to a caller, or on pages (never `/api/`) the session cookie, whose
+/// forms carry CSRF tokens; the JSON API takes bearer tokens only, so it needs no CSRF defence.
 /// It never refuses: the typed contexts decide who may reach what.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -36,6 +36,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             } else {
                 context.caller = try await Sessions.authenticate(token: token, platform: platform)
             }
+        } else if !request.uri.path.hasPrefix("/api/"), let cookie = WebCookie.value(WebCookie.session, in: request),
+            cookie.count <= 256
+        {
+            context.caller = try await Sessions.authenticate(token: cookie, platform: platform)
         }
         do {
             return try await next(request, context)

@@ -25,7 +25,7 @@ struct GovernanceGate: RouterMiddleware {
 /// route missing here counts as new business, and a test checks that every one is listed.
 public enum RouteUses {
     public static func use(_ method: HTTPRequest.Method, _ path: String) -> RouteUse {
-        if path.hasPrefix("/api/v1/staff/") { return .exempt }
+        if path.hasPrefix("/api/v1/staff/") || path.hasPrefix("/ops/") { return .exempt }
         return table["\(method) \(path)"] ?? .business
     }
 
@@ -82,6 +82,25 @@ public enum RouteUses {
         "POST /api/v1/orders/{id}/reviews": .function(.reviews),
         "POST /api/v1/merchant/reviews/{id}/reply": .function(.reviews),
         "POST /api/v1/merchant/payouts": .function(.payouts),
+
+        // the web pages: the same uses as the API routes they stand for
+        "POST /signin": .exempt,
+        "POST /signout": .selfCare,
+        "POST /account/sessions/{id}/revoke": .selfCare,
+        "POST /account/consents": .personalRights,
+        "POST /account/consents/{purpose}/withdraw": .personalRights,
+        "POST /account/delete": .personalRights,
+        "POST /disputes/{id}/{action}": .existingOrders,
+        "POST /orders/{id}/{action}": .existingOrders,
+        "POST /orders/{id}/reviews": .function(.reviews),
+        "POST /cart/items": .function(.orders),
+        "POST /cart/items/{listingId}/remove": .function(.orders),
+        "POST /checkout": .function(.orders),
+        "POST /merchant/orders/{id}/waybill": .existingOrders,
+        "POST /merchant/orders/{id}/{action}": .existingOrders,
+        "POST /merchant/products": .function(.listings),
+        "POST /merchant/products/{id}/withdraw": .exempt,
+        "POST /merchant/payouts": .function(.payouts),
 
         "POST /api/v1/merchant/staff": .business,
         "POST /api/v1/merchant/verification": .business,

@@ -45,7 +45,7 @@ public enum Payments {
                 reference: checkoutId, amountFen: payment.amount_fen, currency: payment.currency,
                 description: "Covenant checkout \(checkoutId.prefix(8))",
                 callbackURL: base + "/api/v1/payments/callback",
-                returnURL: base + "/api/v1/checkouts/\(checkoutId)/payment"))
+                returnURL: base + "/checkouts/\(checkoutId)"))
         let now = platform.now
         try await platform.db.transaction { [payment] db in
             try await PaymentStore.attachIntent(
