@@ -12,7 +12,7 @@ Every step asserts what the page shows; screenshots go to tools/browser/out/. Ex
 
 Usage: python3 tools/browser/journeys.py path/to/covenant   (tools/browser/run.sh installs Playwright first)
 """
-import base64, hashlib, hmac, json, os, re, shutil, signal, struct, subprocess, sys, tempfile, time
+import base64, hashlib, hmac, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright, expect
@@ -32,8 +32,11 @@ def totp(secret: str, at: float | None = None) -> str:
 class Server:
     def __init__(self, binary: str):
         self.data = tempfile.mkdtemp(prefix="covenant-browser-")
+        with socket.socket() as probe:  # a free port, chosen here so the banner names the real one
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            [binary, "serve", "--demo", "--data-dir", self.data, "--port", "0"],
+            [binary, "serve", "--demo", "--data-dir", self.data, "--host", "127.0.0.1", "--port", str(port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "COVENANT_BACKUP_INTERVAL_HOURS": "0", "COVENANT_SHIELD_RATE_LIMITS": "0"})
         self.output = []
@@ -166,9 +169,9 @@ def journey_dispute(consumer, merchant, server):
 
     consumer.goto(f"{server.base}/orders/{order_id}")
     consumer.locator("#open-dispute summary").click()
-    consumer.get_by_label("Reason").select_option("damaged")
-    consumer.get_by_label("What you ask for").select_option("full_refund")
-    consumer.get_by_label("What went wrong").fill("一只杯子到货时已经碎了。")
+    consumer.locator("#dispute-reason").select_option("damaged")
+    consumer.locator("#dispute-remedy").select_option("full_refund")
+    consumer.locator("#dispute-text").fill("一只杯子到货时已经碎了。")
     consumer.get_by_role("button", name="Open a dispute").click()
     expect(consumer.get_by_text("Dispute opened")).to_be_visible()
     expect(consumer.locator("#dispute-status")).to_have_text("Awaiting the merchant")
@@ -264,7 +267,8 @@ def main():
                     return result
                 except Exception as error:  # report every journey, then fail
                     failures += 1
-                    print(f"FAIL {name}: {error}")
+                    print(f"FAIL {name}: {str(error).splitlines()[0]}")
+                    print("".join(traceback.format_tb(error.__traceback__)[1:-3]))
                     return None
 
             pair = run("consumer buys, pays on the hosted page, merchant ships, consumer confirms receipt",
