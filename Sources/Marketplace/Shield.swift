@@ -21,6 +21,8 @@ public struct ShieldSettings: Sendable, Equatable {
     public var probeLimit = 20
     /// Distinct logins failing from one address within 10 minutes that count as credential stuffing.
     public var stuffingLimit = 10
+    /// Failed payments from one address within 30 seconds above which it is card testing (CrowdSec's scenario).
+    public var cardTestingLimit = 3
     /// Signature hits from one address within 10 minutes before it is banned.
     public var strikeLimit = 3
     public var banSeconds: Int64 = 3_600
@@ -58,13 +60,18 @@ public final class Shield: Sendable {
 
     public static func isValidAllowEntry(_ entry: String) -> Bool { IPAllowList.isValidEntry(entry) }
 
+    /// The keyed pseudonym under which the shield knows an address: no address is stored in clear.
+    public static func addressIndex(_ ip: String, platform: Platform) throws -> String {
+        try platform.keys.blindIndex(ip, purpose: "shield.ip")
+    }
+
     /// Before the request runs: banned, throttled, or carrying an attack signature.
     public func admit(
         ip: String, routeClass: RouteClass, request: AttackSignatures.Input, platform: Platform
     ) async throws -> ShieldVerdict {
         if IPAllowList.contains(settings.allow, ip) { return .allow }
         let now = platform.now
-        let index = try platform.keys.blindIndex(ip, purpose: "shield.ip")
+        let index = try Self.addressIndex(ip, platform: platform)
         if let until = try await bannedUntil(index, platform: platform), until > now {
             return .banned(retryAfter: Int((until - now + 999) / 1000))
         }
@@ -86,7 +93,7 @@ public final class Shield: Sendable {
     public func observe(ip: String, path: String, status: Int, signIn: Bool, platform: Platform) async throws {
         if IPAllowList.contains(settings.allow, ip) { return }
         let now = platform.now
-        let index = try platform.keys.blindIndex(ip, purpose: "shield.ip")
+        let index = try Self.addressIndex(ip, platform: platform)
         if settings.probing, status == 404 || status == 403 {
             let distinct = probes.withLock { probes -> Int in
                 var seen = (probes[ip] ?? []).filter { now - $0.at < 60_000 }
@@ -114,6 +121,26 @@ public final class Shield: Sendable {
                 try await ban(ip, index: index, reason: "credential_stuffing", platform: platform)
             }
         }
+    }
+
+    /// A failed payment reported by the institution for a payment opened from `addressIndex`: more than the limit
+    /// within 30 seconds is card testing, and the address is banned. The payment stores only the index, so the
+    /// allow-list is matched by the index of its exact addresses (CIDR blocks cannot be matched here).
+    public func observeFailedPayment(addressIndex index: String, checkout: String, platform: Platform) async throws {
+        let allowed = try settings.allow.filter { !$0.contains("/") }.map {
+            try Self.addressIndex($0, platform: platform)
+        }
+        if allowed.contains(index) { return }
+        let now = platform.now
+        let failures = try await platform.db.transaction { db in
+            try await ShieldStore.record(ipIndex: index, kind: "payment_failed", now: now, on: db)
+            return try await ShieldStore.count(ipIndex: index, kind: "payment_failed", since: now - 30_000, on: db)
+        }
+        guard failures > settings.cardTestingLimit else { return }
+        try await detect(
+            ip: nil, index: index, kind: "card_testing", detail: "\(failures) failed payments, checkout \(checkout)",
+            strike: false, platform: platform)
+        try await ban(nil, index: index, reason: "card_testing", platform: platform)
     }
 
     // MARK: State
@@ -151,21 +178,23 @@ public final class Shield: Sendable {
         return loaded[index]
     }
 
-    private func ban(_ ip: String, index: String, reason: String, platform: Platform) async throws {
+    /// `ip` is nil when only its index is known (a payment's address); the audit then names the index.
+    private func ban(_ ip: String?, index: String, reason: String, platform: Platform) async throws {
         let until = platform.now + settings.banSeconds * 1000
         try await platform.db.transaction { db in
             try await ShieldStore.ban(ipIndex: index, reason: reason, until: until, now: platform.now, on: db)
             try await AuditTrail.record(
                 AuditEvent(
                     "shield.ban", actor: nil, object: "address", outcome: .denied,
-                    details: ["address": ip, "reason": reason, "until": String(until)]), platform: platform, on: db)
+                    details: ["address": ip ?? "index:" + index, "reason": reason, "until": String(until)]),
+                platform: platform, on: db)
         }
         bans.withLock { $0.until[index] = until }
     }
 
     /// A detection: a security event in the audit log and the metrics; signature hits count towards a ban.
     private func detect(
-        ip: String, index: String, kind: String, detail: String, strike: Bool, platform: Platform
+        ip: String?, index: String, kind: String, detail: String, strike: Bool, platform: Platform
     ) async throws {
         Counter(label: "covenant_shield_detections_total", dimensions: [("class", kind)]).increment()
         let strikes = try await platform.db.transaction { db in
@@ -173,7 +202,8 @@ public final class Shield: Sendable {
             try await AuditTrail.record(
                 AuditEvent(
                     "shield.detect", actor: nil, object: "address", outcome: .denied,
-                    details: ["address": ip, "class": kind, "rules": detail]), platform: platform, on: db)
+                    details: ["address": ip ?? "index:" + index, "class": kind, "rules": detail]),
+                platform: platform, on: db)
             return strike ? try await ShieldStore.strikes(ipIndex: index, since: platform.now - 600_000, on: db) : 0
         }
         if strike, strikes >= settings.strikeLimit {

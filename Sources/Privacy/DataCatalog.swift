@@ -786,13 +786,17 @@ public enum DataCatalog {
                 Column("intent_id", .transaction, .general, form: .identifier, "The provider's payment intent."),
                 Column("amount_fen", .transaction, .important, "The amount asked for, in fen."),
                 Column("currency", .transaction, .general, "The currency (CNY)."),
-                Column("status", .transaction, .important, "pending, succeeded, failed or mismatch."),
+                Column("status", .transaction, .important, "pending, succeeded or mismatch."),
                 Column("pay_url", .transaction, .general, "The provider's hosted payment page."),
                 Column(
                     "token_index", .transaction, .important, form: .blindIndex,
                     "Keyed pseudonym of the provider's card token (fake-review signals compare it; it cannot pay)."),
                 Column("card_brand", .transaction, .general, "The card's brand, as the provider reported it."),
                 Column("card_last4", .transaction, .general, "The card's last four digits, as the provider reported."),
+                Column(
+                    "payer_address_index", .accountSecurity, .general, form: .blindIndex,
+                    "Keyed pseudonym of the network address the payment was started from: failed payments are "
+                        + "counted per address to stop card testing (clause 2.2)."),
                 Column("created_at", .operational, .general, "When the payment was opened."),
                 Column("updated_at", .operational, .general, "When its state last changed."),
             ]),

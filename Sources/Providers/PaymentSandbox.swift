@@ -232,8 +232,25 @@ public final class PaymentSandbox: Sendable {
                 <button type="submit">Confirm</button></form>
                 """, .ok)
         default:
+            declined(id: id, card: card)
             return payPage(id: id, message: "The card was declined.")
         }
+    }
+
+    /// A declined attempt: the intent stays payable with another card, and the platform hears of the failure
+    /// (as institutions report failed attempts), which its card-testing detection counts.
+    private func declined(id: String, card: String) {
+        let callback: Callback? = mutate { state in
+            guard let intent = state.intents[id], intent.status == "requires_payment" else { return nil }
+            let event = PaymentEvent(
+                eventId: "evt_" + Self.randomHex(12), type: "payment.failed", intentId: intent.id,
+                reference: intent.request.reference, amountFen: intent.request.amountFen,
+                currency: intent.request.currency, token: nil, brand: Self.brand(card), last4: String(card.suffix(4)))
+            let callback = Callback(url: intent.request.callbackURL, event: event)
+            state.undelivered[event.eventId] = callback
+            return callback
+        }
+        if let callback { Task { await self.deliver(callback) } }
     }
 
     private func challenge(id: String, _ request: Request) async throws -> Response {
@@ -241,6 +258,7 @@ public final class PaymentSandbox: Sendable {
         guard state.withLock({ $0.intents[id]?.status }) == "requires_challenge" else { return payPage(id: id) }
         guard form["code"] == Self.challengeCode else {
             mutate { $0.intents[id]?.status = "requires_payment" }
+            declined(id: id, card: Self.challengeCard)
             return payPage(id: id, message: "The code was wrong; the payment was not made.")
         }
         _ = mutate { $0.intents[id]?.status = "requires_payment" }

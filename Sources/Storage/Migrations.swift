@@ -14,7 +14,7 @@ enum Schema {
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
-        CreateIncidents(), CreateVulnerabilities(), CreateShield(),
+        CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(),
     ]
 }
 
@@ -974,5 +974,16 @@ struct CreateShield: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("shield_events").delete()
         try await db.schema("shield_bans").delete()
+    }
+}
+
+/// The address a checkout's payment was started from, as the shield's keyed pseudonym: failed payments are counted
+/// per address to detect card testing (clause 2.2).
+struct AddPaymentPayerAddress: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("payments").field("payer_address_index", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("payments").deleteField("payer_address_index").update()
     }
 }

@@ -14,11 +14,16 @@ public struct PaymentRow: Codable, Sendable {
     public var token_index: String?
     public var card_brand: String?
     public var card_last4: String?
+    public var payer_address_index: String?
     public var created_at: Int64
     public var updated_at: Int64
 
-    public init(id: String, checkoutId: String, provider: String, amountFen: Int64, currency: String, now: Int64) {
+    public init(
+        id: String, checkoutId: String, provider: String, amountFen: Int64, currency: String,
+        payerAddressIndex: String? = nil, now: Int64
+    ) {
         self.id = id
+        self.payer_address_index = payerAddressIndex
         self.checkout_id = checkoutId
         self.provider = provider
         self.amount_fen = amountFen

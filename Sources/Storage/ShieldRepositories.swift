@@ -33,7 +33,17 @@ public enum ShieldStore {
         try await db.raw(
             """
             SELECT COUNT(*) AS n FROM shield_events WHERE ip_index = \(bind: ipIndex) AND at >= \(bind: since)
-              AND kind NOT IN ('probing', 'credential_stuffing')
+              AND kind NOT IN ('probing', 'credential_stuffing', 'payment_failed', 'card_testing')
+            """
+        ).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Events of one kind from an address since `since` (failed payments for card testing).
+    public static func count(ipIndex: String, kind: String, since: Int64, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw(
+            """
+            SELECT COUNT(*) AS n FROM shield_events WHERE ip_index = \(bind: ipIndex) AND kind = \(bind: kind)
+              AND at >= \(bind: since)
             """
         ).first()?.decode(column: "n", as: Int.self) ?? 0
     }

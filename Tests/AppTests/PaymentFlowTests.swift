@@ -56,9 +56,11 @@ struct PaymentFlowTests {
             #expect(settled["cardLast4"] as? String == "3220")
             let stored = try #require(try await PaymentStore.find(checkoutId: checkoutId, on: env.platform.db.sql))
             #expect(stored.token_index != nil && stored.token_index?.hasPrefix("tok_") == false)
-            // the sandbox delivers every callback twice here: one event applied, one capture posted
+            // the sandbox delivers every callback twice here: each event applied once (the decline, then the
+            // capture), the decline recorded as a failed attempt that left the payment open
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try await stack.count("payment_events") == 1)
+            #expect(try await stack.count("payment_events") == 2)
+            #expect(try await env.auditCount("payment.failed") == 1)
             #expect(try await env.auditCount("order.pay") == 2)
             try await stack.expectLedgerBalanced("payment")
 
@@ -127,6 +129,54 @@ struct PaymentFlowTests {
             let payments = try #require(export.json["payments"] as? [[String: Any]], "\(export.body)")
             #expect(payments.first?["cardLast4"] as? String == "3220")
             #expect((export.json["reviews"] as? [[String: Any]])?.first?["text"] as? String == "茶香清新，包装完好。")
+        }
+    }
+
+    @Test("2.2: more than 3 failed payments from one address within 30 s is card testing, and the address is banned")
+    func cardTesting() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (listing, _) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "shop@card-testing.example", title: "茶叶", price: 1_000, stock: 5)
+            let buyer = try await client.newSession(login: "13800138801")
+            #expect(try await OrderTests.add(client, buyer, listing, 1).status == 200)
+            let checkout = try await stack.checkout(buyer)
+            let payURL = try #require((checkout["payment"] as? [String: Any])?["payURL"] as? String)
+            func waitForAudit(_ type: String, count: Int) async throws {
+                for _ in 0..<200 {
+                    if try await stack.env.auditCount(type) >= count { return }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                throw TestFailure(description: "never \(count) \(type) events")
+            }
+            func decline(_ n: Int) async throws {
+                _ = try await stack.postForm(
+                    payURL, ["card": PaymentSandbox.decliningCard, "expiry": "12/30", "cvc": "123"])
+                try await waitForAudit("payment.failed", count: n)
+            }
+
+            // three declines are within the limit: the consumer may still be mistyping
+            for n in 1...3 { try await decline(n) }
+            #expect(try await client.send(.get, "/api/v1/products").status == 200)
+            #expect(try await stack.env.auditCount("shield.ban") == 0)
+
+            // the fourth within 30 seconds is card testing: a detection, then a ban of the address
+            try await decline(4)
+            try await waitForAudit("shield.ban", count: 1)
+            let blocked = try await client.send(.get, "/api/v1/products")
+            #expect(blocked.status == 403 && blocked.problemType == "address-blocked", "\(blocked.body)")
+            let kinds = try await stack.env.platform.db.sql.raw(
+                "SELECT kind FROM shield_events ORDER BY at"
+            ).all().map { try $0.decode(column: "kind", as: String.self) }
+            #expect(kinds.filter { $0 == "payment_failed" }.count == 4 && kinds.contains("card_testing"))
+            #expect(try await stack.env.auditCount("shield.detect") == 1)
+            // the ban names the consumer's address only: others, and the institution's callbacks, go on
+            let other = try await client.send(.get, "/api/v1/products", headers: ["X-Forwarded-For": "198.51.100.9"])
+            #expect(other.status == 200)
+            let checkoutId = try #require(checkout["id"] as? String)
+            let payment = try #require(
+                try await PaymentStore.find(checkoutId: checkoutId, on: stack.env.platform.db.sql))
+            #expect(payment.status == "pending", "a declined card leaves the payment open")
         }
     }
 }

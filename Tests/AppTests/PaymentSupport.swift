@@ -104,7 +104,8 @@ struct PaymentStack: Sendable {
     /// A consumer who bought `quantity` of `listing` and paid for it; returns the buyer's token and the order id.
     func paidOrder(_ listing: String, login: String, quantity: Int = 1) async throws -> (buyer: String, order: String) {
         let buyer = try await client.newSession(login: login)
-        _ = try await OrderTests.add(client, buyer, listing, quantity)
+        let added = try await OrderTests.add(client, buyer, listing, quantity)
+        guard added.status == 200 else { throw TestFailure(description: "cart: \(added.status) \(added.body)") }
         let checkout = try await self.checkout(buyer)
         let payment = try #require(checkout["payment"] as? [String: Any], "\(checkout)")
         _ = try await payOnHostedPage(try #require(payment["payURL"] as? String))

@@ -45,14 +45,17 @@ struct OrderHandlers {
         let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(CheckoutBody.self, data: data)
         return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform, status: 201) {
-            try await Orders.checkout(recipient: body.recipient, caller: context.caller, platform: platform)
+            try await Orders.checkout(
+                recipient: body.recipient, caller: context.caller, clientAddress: context.peerAddress,
+                platform: platform)
         }
     }
 
     @Sendable func startPayment(_ request: Request, context: ConsumerContext) async throws -> Response {
         try JSONResponse.make(
             try await Payments.start(
-                checkoutId: try context.parameters.require("id"), caller: context.caller, platform: platform))
+                checkoutId: try context.parameters.require("id"), caller: context.caller,
+                clientAddress: context.peerAddress, platform: platform))
     }
 
     @Sendable func payment(_ request: Request, context: ConsumerContext) async throws -> Response {

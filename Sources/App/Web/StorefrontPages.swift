@@ -107,12 +107,14 @@ struct StorefrontPages {
             key: form["idempotencyKey"], accountId: context.caller.accountId, request: "POST /checkout",
             body: Data(fingerprint.utf8), platform: platform
         ) {
-            let checkout = try await Orders.checkout(recipient: recipient, caller: context.caller, platform: platform)
+            let checkout = try await Orders.checkout(
+                recipient: recipient, caller: context.caller, clientAddress: context.peerAddress, platform: platform)
             return (201, try JSONResponse.encode(checkout))
         }
         let checkout = try JSONDecoder().decode(CheckoutView.self, from: stored.body)
         if checkout.payment?.payURL == nil {
-            _ = try await Payments.start(checkoutId: checkout.id, caller: context.caller, platform: platform)
+            _ = try await Payments.start(
+                checkoutId: checkout.id, caller: context.caller, clientAddress: context.peerAddress, platform: platform)
         }
         // The pay link is followed from our page (a plain navigation): the CSP's form-action keeps forms on this site.
         return WebView.redirect("/checkouts/\(checkout.id)")

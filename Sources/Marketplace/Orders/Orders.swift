@@ -87,9 +87,10 @@ public enum Orders {
     // MARK: Checkout
 
     /// Turns the cart into one order per merchant under one checkout, taking the stock; all or nothing.
-    public static func checkout(recipient rawRecipient: Recipient, caller: Caller, platform: Platform) async throws
-        -> CheckoutView
-    {
+    /// `clientAddress`: where the consumer is, for the payment it opens (card-testing detection).
+    public static func checkout(
+        recipient rawRecipient: Recipient, caller: Caller, clientAddress: String? = nil, platform: Platform
+    ) async throws -> CheckoutView {
         try caller.require(.shop)
         let recipient = try rawRecipient.validated()
         let buyerKey = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: platform.db.sql)
@@ -153,7 +154,8 @@ public enum Orders {
         var result = CheckoutView(
             id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient.masked) })
         do {
-            result.payment = try await Payments.start(checkoutId: checkoutId, caller: caller, platform: platform)
+            result.payment = try await Payments.start(
+                checkoutId: checkoutId, caller: caller, clientAddress: clientAddress, platform: platform)
         } catch let problem as Problem where problem.statusCode == 503 {
             platform.logger.warning("payment provider unavailable at checkout", metadata: ["checkout": "\(checkoutId)"])
         }

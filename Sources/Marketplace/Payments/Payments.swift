@@ -19,8 +19,11 @@ public struct PaymentView: Sendable, Codable, Equatable {
 public enum Payments {
     static let currency = "CNY"
 
-    /// Opens (or resumes) the payment of a checkout: the provider's hosted page for the consumer.
-    public static func start(checkoutId: String, caller: Caller, platform: Platform) async throws -> PaymentView {
+    /// Opens (or resumes) the payment of a checkout: the provider's hosted page for the consumer. `clientAddress`
+    /// is where the request came from: failed payments are counted per address (card testing, clause 2.2).
+    public static func start(checkoutId: String, caller: Caller, clientAddress: String?, platform: Platform)
+        async throws -> PaymentView
+    {
         try caller.require(.shop)
         let db = platform.db.sql
         let orders = try await OrderStore.list(checkoutId: checkoutId, on: db)
@@ -37,7 +40,9 @@ public enum Payments {
         let amount = orders.reduce(Int64(0)) { $0 + $1.total_fen }
         let opened = PaymentRow(
             id: Identifiers.make(), checkoutId: checkoutId, provider: platform.payments.name, amountFen: amount,
-            currency: currency, now: platform.now)
+            currency: currency,
+            payerAddressIndex: try clientAddress.map { try Shield.addressIndex($0, platform: platform) },
+            now: platform.now)
         var payment = try await platform.db.transaction { db in try await PaymentStore.open(opened, on: db) }
         let base = platform.publicBaseURL
         let intent = try await platform.payments.createIntent(
@@ -109,19 +114,27 @@ public enum Payments {
                     ? try await capture(payment, orders: orders, platform: platform, on: db)
                     : try await hold(payment, event: event, orders: orders, platform: platform, on: db)
             case "payment.failed":
-                _ = try await PaymentStore.settle(
-                    id: payment.id, status: "failed", tokenIndex: nil, brand: event.brand, last4: event.last4,
-                    now: now, on: db)
+                // One attempt failed; the payment stays open for another card until its window ends.
                 try await AuditTrail.record(
                     AuditEvent(
                         "payment.failed", actor: nil, subject: orders.first?.buyer_id,
-                        object: "checkout:\(payment.checkout_id)"), platform: platform, on: db)
+                        object: "checkout:\(payment.checkout_id)", outcome: .failure,
+                        details: ["brand": event.brand ?? "", "last4": event.last4 ?? ""]), platform: platform, on: db)
                 return []
             default:
                 return []
             }
         }
         for refund in refunds { await send(refund, platform: platform) }
+        if event.type == "payment.failed", let address = payment.payer_address_index {
+            // The callback is applied either way: detection failing must not make the institution resend it.
+            do {
+                try await platform.shield.observeFailedPayment(
+                    addressIndex: address, checkout: payment.checkout_id, platform: platform)
+            } catch {
+                platform.logger.error("card-testing check failed", metadata: ["checkout": "\(payment.checkout_id)"])
+            }
+        }
     }
 
     /// Money captured for every order of the checkout: each awaiting order is paid into its escrow; an order
