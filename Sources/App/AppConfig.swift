@@ -38,6 +38,14 @@ public struct AppConfig: Sendable {
     public var paymentProviderURL: String?
     public var paymentProviderAPIKey: String?
     public var paymentProviderSecret: String?
+    /// The SMTP relay for e-mail notices (`smtp://user:password@host:587?starttls` or `smtps://host:465`), the
+    /// sender address, and an optional PEM file of extra trust roots; without a relay e-mail stays in the outbox.
+    public var smtpURL: String?
+    public var smtpFrom = "security@covenant.example"
+    public var smtpTrustRootsPath: String?
+    /// A provider that relays notices by webhook, and the base64 HMAC secret (≥ 32 bytes) that signs them.
+    public var noticeWebhookURL: String?
+    public var noticeWebhookSecret: String?
     /// The address consumers and providers reach the platform at (callbacks); defaults to http://host:port.
     public var publicURL: String?
 
@@ -66,6 +74,11 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_PAYMENT_API_KEY"], !value.isEmpty { config.paymentProviderAPIKey = value }
         if let value = env["COVENANT_PAYMENT_SECRET"], !value.isEmpty { config.paymentProviderSecret = value }
         if let value = env["COVENANT_PUBLIC_URL"], !value.isEmpty { config.publicURL = value }
+        if let value = env["COVENANT_SMTP_URL"], !value.isEmpty { config.smtpURL = value }
+        if let value = env["COVENANT_SMTP_FROM"], !value.isEmpty { config.smtpFrom = value }
+        if let value = env["COVENANT_SMTP_CA"], !value.isEmpty { config.smtpTrustRootsPath = value }
+        if let value = env["COVENANT_NOTICE_WEBHOOK_URL"], !value.isEmpty { config.noticeWebhookURL = value }
+        if let value = env["COVENANT_NOTICE_WEBHOOK_SECRET"], !value.isEmpty { config.noticeWebhookSecret = value }
         if let value = env["COVENANT_TRUST_FORWARDED_FOR"] {
             config.trustForwardedFor = value == "1" || value == "true"
         }

@@ -37,7 +37,7 @@ public struct PeriodicService: Service {
 }
 
 extension PeriodicService {
-    /// Scheduled encrypted backups of the embedded database, keeping the newest `keep` (clause 2.2); checked every
+    /// Scheduled encrypted backups of the database (SQLite or PostgreSQL), keeping the newest `keep` (clause 2.2); checked every
     /// ten minutes, taken when the newest is `interval` old.
     public static func backups(_ platform: Platform, directory: String, interval: Duration, keep: Int) -> Self {
         PeriodicService(name: "scheduled backups", interval: .seconds(600), logger: platform.logger) {

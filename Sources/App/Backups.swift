@@ -6,7 +6,7 @@ public import Logging
 public import Marketplace
 public import Privacy
 import SQLKit
-import Storage
+public import Storage
 
 /// Encrypted, authenticated snapshots of the embedded database (clause 2.2: backup and recovery), made by
 /// `covenant backup create` and on a schedule by `covenant serve`, and checked by restoring them into a scratch
@@ -25,6 +25,10 @@ public enum Backups {
 
     public enum Failure: Error, CustomStringConvertible {
         case notSQLite
+        case needsPostgres
+        case wrongDatabase(backup: String, target: String)
+        case targetInUse(String)
+        case tool(String)
         case unreadable(String)
         case notABackup(String)
         case cannotWrite(String)
@@ -32,8 +36,14 @@ public enum Backups {
         public var description: String {
             switch self {
             case .notSQLite:
-                "backups cover the embedded SQLite database; for PostgreSQL use pg_dump, or WAL archiving for "
-                    + "point-in-time recovery (docs/backups.md)"
+                "this operation needs the embedded SQLite database"
+            case .needsPostgres:
+                "a PostgreSQL backup is verified and restored on a PostgreSQL server: pass --database postgres://…"
+            case .wrongDatabase(let backup, let target):
+                "this is a \(backup) backup; it cannot be restored into \(target)"
+            case .targetInUse(let target):
+                "\(target) already holds data; stop the platform and pass --force to replace it"
+            case .tool(let message): message
             case .unreadable(let file): "cannot read \(file) as a backup"
             case .notABackup(let file): "\(file) is not a Covenant backup"
             case .cannotWrite(let file): "cannot write \(file)"
@@ -41,20 +51,17 @@ public enum Backups {
         }
     }
 
-    /// Takes an online snapshot (`VACUUM INTO`, consistent while the platform serves), encrypts it with the backup
-    /// key of the current master key version and writes it to `target` (mode 0600). Returns the path.
+    /// Takes an online snapshot (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump`, one transaction; both consistent
+    /// while the platform serves), encrypts it with the backup key of the current master key version and writes it
+    /// to `target` (mode 0600). Returns the path.
     @discardableResult
     public static func create(platform: Platform, target: String) async throws -> String {
-        guard !platform.db.location.isPostgres else { throw Failure.notSQLite }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID()).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        try await platform.db.sql.raw("VACUUM INTO \(bind: scratch)").run()
-        guard let snapshot = FileManager.default.contents(atPath: scratch) else { throw Failure.unreadable(scratch) }
+        let snapshot = try await snapshot(platform.db.location, sql: platform.db.sql)
         let manifest = Manifest(
-            createdAt: platform.clock.nowMillis, database: "sqlite",
+            createdAt: platform.clock.nowMillis, database: platform.db.location.isPostgres ? "postgresql" : "sqlite",
             masterKeyVersion: platform.keys.currentMasterVersion,
             size: snapshot.count, sha256: Hex.encode(SHA256.hash(data: snapshot)),
-            rows: try await rowCounts(platform))
+            rows: try await rowCounts(platform.db.sql))
         let header = try JSONEncoder().encode(manifest)
         let box = try AES.GCM.seal(
             snapshot, using: try platform.keys.backupKey(masterVersion: manifest.masterKeyVersion),
@@ -95,7 +102,6 @@ public enum Backups {
     public static func backupIfDue(platform: Platform, directory: String, interval: Duration, keep: Int) async throws
         -> String?
     {
-        guard !platform.db.location.isPostgres else { return nil }
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasPrefix("covenant-") && $0.hasSuffix(".backup") }
             .compactMap { Int64($0.dropFirst(9).dropLast(7)) }.max()
@@ -104,11 +110,26 @@ public enum Backups {
         return try await scheduled(platform: platform, directory: directory, keep: keep)
     }
 
-    static func rowCounts(_ platform: Platform) async throws -> [String: Int] {
+    static func snapshot(_ location: DatabaseLocation, sql: any SQLDatabase) async throws -> Data {
+        switch location {
+        case .postgres(let url):
+            do { return try PostgresDump.dump(url: url) } catch { throw Failure.tool(String(describing: error)) }
+        case .sqliteFile, .sqliteMemory:
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID()).sqlite").path
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            try await sql.raw("VACUUM INTO \(bind: scratch)").run()
+            guard let snapshot = FileManager.default.contents(atPath: scratch) else {
+                throw Failure.unreadable(scratch)
+            }
+            return snapshot
+        }
+    }
+
+    static func rowCounts(_ sql: any SQLDatabase) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for table in ["accounts", "orders", "ledger_entries", "ledger_postings", "audit_events", "listings"] {
             counts[table] =
-                try await platform.db.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?
+                try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
         }
         return counts
@@ -123,13 +144,8 @@ public enum Backups {
         }
     }
 
-    /// Opens, authenticates and checks a backup in a scratch database (kept at `keep` when given).
-    /// Erasures recorded in `journal` after the backup was taken are applied again in the scratch database.
-    public static func verify(
-        file: String, keys: KeyRing, settings: SecuritySettings, keep: String?, journal: ErasureJournal? = nil,
-        logger: Logger
-    ) async throws -> Report {
-        var report = Report()
+    /// Opens and authenticates a backup: its manifest and snapshot, or nil (with the failure in `report`).
+    static func open(file: String, keys: KeyRing, report: inout Report) throws -> (Manifest, Data)? {
         guard let data = FileManager.default.contents(atPath: file), let newline = data.firstIndex(of: 0x0A) else {
             throw Failure.unreadable(file)
         }
@@ -145,18 +161,112 @@ public enum Backups {
             report.check(true, "decrypted and authenticated (master key version \(manifest.masterKeyVersion))")
         } catch {
             report.check(false, "the backup does not open with this key file, or was modified")
+            return nil
+        }
+        let matches = Hex.encode(SHA256.hash(data: snapshot)) == manifest.sha256 && snapshot.count == manifest.size
+        report.check(matches, "snapshot matches its manifest (\(manifest.size) bytes, \(manifest.database))")
+        return matches ? (manifest, snapshot) : nil
+    }
+
+    /// Opens, authenticates and checks a backup in a scratch database: a file (kept at `keep` when given) for
+    /// SQLite; for PostgreSQL a database created for the purpose on the server at `scratchServer` and dropped
+    /// afterwards. Erasures recorded in `journal` after the backup was taken are applied again in the scratch.
+    public static func verify(
+        file: String, keys: KeyRing, settings: SecuritySettings, keep: String?, scratchServer: String? = nil,
+        journal: ErasureJournal? = nil, logger: Logger
+    ) async throws -> Report {
+        var report = Report()
+        guard let (manifest, snapshot) = try open(file: file, keys: keys, report: &report) else { return report }
+        if manifest.database == "postgresql" {
+            guard let scratchServer else { throw Failure.needsPostgres }
+            try await PostgresScratch.with(server: scratchServer, logger: logger) { url in
+                do {
+                    try PostgresDump.restore(snapshot, into: url, replacing: false)
+                } catch {
+                    throw Failure.tool(String(describing: error))
+                }
+                report.check(true, "restored into a scratch PostgreSQL database")
+                try await check(
+                    location: .postgres(url: url), manifest: manifest, keys: keys, settings: settings,
+                    journal: journal, logger: logger, report: &report)
+            }
             return report
         }
-        report.check(
-            Hex.encode(SHA256.hash(data: snapshot)) == manifest.sha256 && snapshot.count == manifest.size,
-            "snapshot matches its manifest (\(manifest.size) bytes)")
         let scratch =
             keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID()).sqlite").path
         guard
             FileManager.default.createFile(atPath: scratch, contents: snapshot, attributes: [.posixPermissions: 0o600])
         else { throw Failure.cannotWrite(scratch) }
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: scratch) } }
-        let db = try DatabaseStack(location: .sqliteFile(scratch), logger: logger)
+        try await check(
+            location: .sqliteFile(scratch), manifest: manifest, keys: keys, settings: settings, journal: journal,
+            logger: logger, report: &report)
+        return report
+    }
+
+    /// Verifies a backup, then makes it the database at `target`: the SQLite file is replaced by the verified
+    /// copy; a PostgreSQL database is restored with pg_restore in one transaction and the erasure journal applied
+    /// again. A target that holds data is replaced only with `force`.
+    public static func restore(
+        file: String, into target: DatabaseLocation, force: Bool, keys: KeyRing, settings: SecuritySettings,
+        journal: ErasureJournal? = nil, logger: Logger
+    ) async throws -> Report {
+        switch target {
+        case .sqliteMemory:
+            throw Failure.notSQLite
+        case .sqliteFile(let path):
+            if FileManager.default.fileExists(atPath: path), !force { throw Failure.targetInUse(path) }
+            let restored = path + ".restoring"
+            defer { try? FileManager.default.removeItem(atPath: restored) }
+            var report = try await verify(
+                file: file, keys: keys, settings: settings, keep: restored, journal: journal, logger: logger)
+            guard report.passed else { return report }
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: restored, toPath: path)
+            report.check(true, "restored into \(target)")
+            return report
+        case .postgres(let url):
+            var report = try await verify(
+                file: file, keys: keys, settings: settings, keep: nil, scratchServer: url, journal: journal,
+                logger: logger)
+            guard report.passed, let (manifest, snapshot) = try open(file: file, keys: keys, report: &report) else {
+                return report
+            }
+            guard manifest.database == "postgresql" else {
+                throw Failure.wrongDatabase(backup: manifest.database, target: target.description)
+            }
+            let db = try DatabaseStack(location: target, logger: logger, poolSize: 1)
+            do {
+                let holdsData =
+                    try await db.sql.raw("SELECT to_regclass('public.accounts') IS NOT NULL AS used").first()?
+                    .decode(column: "used", as: Bool.self) ?? false
+                if holdsData && !force { throw Failure.targetInUse(target.description) }
+                do {
+                    try PostgresDump.restore(snapshot, into: url, replacing: true)
+                } catch {
+                    throw Failure.tool(String(describing: error))
+                }
+                for subject in journal?.subjects() ?? [] {
+                    try await ErasureStore.destroyKey(subjectId: subject, now: SystemClock().nowMillis, on: db.sql)
+                }
+                let rows = try await rowCounts(db.sql)
+                report.check(rows == manifest.rows, "restored into \(target); row counts match")
+            } catch {
+                await db.shutdown()
+                throw error
+            }
+            await db.shutdown()
+            return report
+        }
+    }
+
+    /// The checks run on a restored copy: erasures re-applied, row counts, the ledger, the audit log.
+    static func check(
+        location: DatabaseLocation, manifest: Manifest, keys: KeyRing, settings: SecuritySettings,
+        journal: ErasureJournal?, logger: Logger, report: inout Report
+    ) async throws {
+        let db = try DatabaseStack(location: location, logger: logger, poolSize: 2)
         do {
             let platform = try Platform(db: db, keys: keys, clock: SystemClock(), settings: settings, logger: logger)
             // Erased stays erased: keys destroyed since the backup was taken are destroyed here too.
@@ -165,7 +275,7 @@ public enum Backups {
                 try await ErasureStore.destroyKey(subjectId: subject, now: platform.clock.nowMillis, on: db.sql)
             }
             if journal != nil { report.check(true, "\(erased.count) erasures from the journal applied") }
-            let rows = try await rowCounts(platform)
+            let rows = try await rowCounts(db.sql)
             report.check(
                 rows == manifest.rows,
                 "row counts match: \(rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
@@ -185,6 +295,34 @@ public enum Backups {
             throw error
         }
         await db.shutdown()
-        return report
+    }
+}
+
+/// A PostgreSQL database made for one verification on the given server, dropped afterwards.
+enum PostgresScratch {
+    static func with(server: String, logger: Logger, _ body: (String) async throws -> Void) async throws {
+        let name = "covenant_verify_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        guard var parts = URLComponents(string: server) else { throw Backups.Failure.needsPostgres }
+        let admin = try DatabaseStack(location: .postgres(url: server), logger: logger, poolSize: 1)
+        do {
+            // The name is ours (a fixed prefix and hex digits), so it is safe to splice.
+            try await admin.sql.raw("CREATE DATABASE \(unsafeRaw: name)").run()
+        } catch {
+            await admin.shutdown()
+            throw Backups.Failure.tool(
+                "cannot create a scratch database on \(DatabaseLocation.postgres(url: server)): the role needs CREATEDB"
+            )
+        }
+        parts.path = "/" + name
+        let url = parts.string ?? server
+        do {
+            try await body(url)
+        } catch {
+            try? await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run()
+            await admin.shutdown()
+            throw error
+        }
+        try? await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run()
+        await admin.shutdown()
     }
 }

@@ -42,6 +42,13 @@ public enum StartupChecks {
                 problems.append("The TLS file \(path) cannot be read.")
             }
         }
+        // Notices carry what was breached about a person: they travel encrypted or not at all.
+        if let smtp = config.smtpURL, smtp.hasPrefix("smtp://"), !smtp.contains("starttls") {
+            problems.append("COVENANT_SMTP_URL sends e-mail in clear: use smtps:// or add ?starttls.")
+        }
+        if let hook = config.noticeWebhookURL, !hook.hasPrefix("https://") {
+            problems.append("COVENANT_NOTICE_WEBHOOK_URL must be https:// in production.")
+        }
         if config.security.passwordHashCost < 12 {
             problems.append("The bcrypt cost is \(config.security.passwordHashCost); production needs at least 12.")
         }

@@ -64,6 +64,8 @@ public struct Platform: Sendable {
     public var textMessages: any TextMessageSender = MessageOutbox()
     /// Where e-mail goes; the outbox keeps it (development, demo, tests) until an SMTP relay is set.
     public var emails: any EmailSender = EmailOutbox()
+    /// A provider that relays notices by webhook; when set, every notice also goes this way.
+    public var noticeWebhook: (any NoticeWebhook)?
     /// Incident grading thresholds and the regulator's and people's clocks (clause 2.3.6).
     public var incidentPolicy = IncidentPolicy.standard
     /// How people reach the platform about an incident (in every notice, PIPL Art. 57).

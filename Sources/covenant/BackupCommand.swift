@@ -58,30 +58,34 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.config()
-            guard case .sqliteFile(let target) = config.databaseLocation else {
-                throw CLIFailure("restore writes the embedded SQLite database; restore PostgreSQL with pg_restore.")
+            let report: Backups.Report
+            do {
+                report = try await Backups.restore(
+                    file: file, into: config.databaseLocation, force: force, keys: try BackupCommand.keys(config),
+                    settings: config.security, journal: ErasureJournal(path: config.dataDir + "/erasures.journal"),
+                    logger: Runtime.quietLogger())
+            } catch let failure as Backups.Failure {
+                throw CLIFailure(failure.description)
             }
-            if FileManager.default.fileExists(atPath: target), !force {
-                throw CLIFailure("\(target) exists; stop the server and pass --force to replace it.")
-            }
-            let restored = target + ".restoring"
-            let report = try await BackupCommand.verify(file: file, config: config, keep: restored)
             report.lines.forEach(say)
             guard report.passed else { throw CLIFailure("The backup did not verify; nothing was restored.") }
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
-            _ = try? FileManager.default.removeItem(atPath: target)
-            try FileManager.default.moveItem(atPath: restored, toPath: target)
-            say("restored \(file) into \(target)")
+            say("restored \(file) into \(config.databaseLocation)")
         }
+    }
+
+    static func keys(_ config: AppConfig) throws -> KeyRing {
+        try KeyRing(material: try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0))
     }
 
     /// Verifies with the data directory's key file (`Backups.verify`).
     static func verify(file: String, config: AppConfig, keep: String?) async throws -> Backups.Report {
-        let material = try KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
+        var scratchServer: String?
+        if case .postgres(let url) = config.databaseLocation { scratchServer = url }
         do {
             return try await Backups.verify(
-                file: file, keys: try KeyRing(material: material), settings: config.security, keep: keep,
-                journal: ErasureJournal(path: config.dataDir + "/erasures.journal"), logger: Runtime.quietLogger())
+                file: file, keys: try keys(config), settings: config.security, keep: keep,
+                scratchServer: scratchServer, journal: ErasureJournal(path: config.dataDir + "/erasures.journal"),
+                logger: Runtime.quietLogger())
         } catch let failure as Backups.Failure {
             throw CLIFailure(failure.description)
         }

@@ -88,6 +88,12 @@ enum Runtime {
             }
             platform.payments = HTTPPaymentProvider(baseURL: url, apiKey: key, callbackSecret: secret)
         }
+        do {
+            try configureNotices(&platform, config: config)
+        } catch {
+            await db.shutdown()
+            throw error
+        }
         let env = ProcessInfo.processInfo.environment
         do {
             platform.risk = try riskEngine(env)
@@ -113,6 +119,39 @@ enum Runtime {
         try await recordKeyCreation(platform: platform, material: material)
         try await Rulebook.ensureBundled(platform: platform)
         return platform
+    }
+
+    /// The SMTP relay and the notice webhook, when configured.
+    static func configureNotices(_ platform: inout Platform, config: AppConfig) throws {
+        if let url = config.smtpURL {
+            guard var smtp = try? SMTPSender.Configuration.parse(url: url, from: config.smtpFrom),
+                SMTPSender.isSafeAddress(config.smtpFrom)
+            else {
+                throw CLIFailure(
+                    "COVENANT_SMTP_URL takes smtp://[user:password@]host[:port][?starttls] or smtps://…, and "
+                        + "COVENANT_SMTP_FROM an e-mail address.")
+            }
+            if smtp.username != nil && smtp.security == .none {
+                throw CLIFailure("COVENANT_SMTP_URL has credentials: use smtps:// or ?starttls so they are encrypted.")
+            }
+            if let path = config.smtpTrustRootsPath {
+                guard
+                    let pem = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) })
+                else { throw CLIFailure("cannot read COVENANT_SMTP_CA \(path)") }
+                smtp.trustRootsPEM = pem
+            }
+            platform.emails = SMTPSender(smtp)
+        }
+        if let url = config.noticeWebhookURL {
+            guard let secret = config.noticeWebhookSecret.flatMap({ Data(base64Encoded: $0) }), secret.count >= 32,
+                url.hasPrefix("https://") || url.hasPrefix("http://")
+            else {
+                throw CLIFailure(
+                    "COVENANT_NOTICE_WEBHOOK_URL needs an http(s) URL and COVENANT_NOTICE_WEBHOOK_SECRET at least 32 "
+                        + "bytes of base64.")
+            }
+            platform.noticeWebhook = HTTPNoticeWebhook(url: url, secret: secret)
+        }
     }
 
     /// The risk engine from `COVENANT_RISK_RULES` (else the bundled rules), `COVENANT_RISK_SHADOW_RULES` and

@@ -180,6 +180,16 @@ struct StartupTests {
         config.security.passwordHashCost = 10
         problems = StartupChecks.productionProblems(config: config, keyFileExists: true, keys: generated)
         #expect(problems.contains { $0.contains("bcrypt cost") })
+        // notices travel encrypted: a plain SMTP relay or an http:// webhook is refused
+        config.smtpURL = "smtp://relay.example:25"
+        config.noticeWebhookURL = "http://push.example/hook"
+        problems = StartupChecks.productionProblems(config: config, keyFileExists: true, keys: generated)
+        #expect(problems.contains { $0.contains("COVENANT_SMTP_URL") })
+        #expect(problems.contains { $0.contains("COVENANT_NOTICE_WEBHOOK_URL") })
+        config.smtpURL = "smtp://relay.example:587?starttls"
+        config.noticeWebhookURL = "https://push.example/hook"
+        problems = StartupChecks.productionProblems(config: config, keyFileExists: true, keys: generated)
+        #expect(!problems.contains { $0.contains("COVENANT_SMTP_URL") || $0.contains("WEBHOOK") })
     }
 
     @Test("2.2: production starts with provisioned keys, mode 0600 and TLS files")

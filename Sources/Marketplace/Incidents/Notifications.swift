@@ -23,10 +23,35 @@ public final class EmailOutbox: EmailSender {
     public func mails(to address: String) -> [String] { mails.withLock { $0[address] ?? [] } }
 }
 
+/// Hands notices to a push or messaging provider over HTTP (the webhook channel); the provider reaches the person
+/// by their account id, so no contact detail leaves the platform with the notice.
+public protocol NoticeWebhook: Sendable {
+    func deliver(_ notice: WebhookNotice) async throws
+}
+
+/// What the webhook channel sends: the notice and whom it is for, by account id only.
+public struct WebhookNotice: Codable, Sendable, Equatable {
+    public let id: String
+    public let recipientId: String
+    public let subject: String
+    public let body: String
+    public let reference: String
+    public let createdAt: Int64
+
+    public init(id: String, recipientId: String, subject: String, body: String, reference: String, createdAt: Int64) {
+        self.id = id
+        self.recipientId = recipientId
+        self.subject = subject
+        self.body = body
+        self.reference = reference
+        self.createdAt = createdAt
+    }
+}
+
 /// The notification outbox: notices are written in the transaction that decides them and delivered by a background
-/// service over each channel (in-app inbox, SMS, e-mail), with retries and a delivery record per attempt.
+/// service over each channel (in-app inbox, SMS, e-mail, webhook), with retries and a delivery record per attempt.
 public enum Notifications {
-    public enum Channel: String, Sendable, CaseIterable { case inbox, sms, email }
+    public enum Channel: String, Sendable, CaseIterable { case inbox, sms, email, webhook }
     static let maxAttempts = 6
     /// Seconds before each retry: 1 minute, then 5, 15, 60, 240.
     static let backoffSeconds: [Int64] = [60, 300, 900, 3_600, 14_400]
@@ -38,6 +63,7 @@ public enum Notifications {
     ) async throws -> String {
         var channels: [Channel] = [.inbox]
         channels.append(account.login_kind == "phone" ? .sms : .email)
+        if platform.noticeWebhook != nil { channels.append(.webhook) }
         let key = try await SubjectKeys.keyForWriting(subject: account.id, platform: platform, on: db)
         var inbox = ""
         for channel in channels {
@@ -96,6 +122,12 @@ public enum Notifications {
             let login = try AccountFields.open(
                 account.login_cipher, column: "login_cipher", accountId: account.id, key: key)
             try await platform.emails.send(to: login, subject: row.subject, body: body)
+        case .webhook:
+            guard let webhook = platform.noticeWebhook else { throw Problem.internalError }
+            try await webhook.deliver(
+                WebhookNotice(
+                    id: row.id, recipientId: account.id, subject: row.subject, body: body, reference: row.reference,
+                    createdAt: row.created_at))
         case nil:
             throw Problem.internalError
         }
