@@ -77,6 +77,8 @@ extension PeriodicService {
             try await ForceMajeure.settle(platform: platform)
             let settled = try await Disputes.enforceDeadlines(platform: platform)
             if settled > 0 { platform.logger.info("dispute deadlines applied", metadata: ["count": "\(settled)"]) }
+            let late = try await Orders.flagLateShipments(platform: platform)
+            if late > 0 { platform.logger.info("orders flagged late to ship", metadata: ["count": "\(late)"]) }
             let confirmed = try await Orders.confirmOverdue(platform: platform)
             if confirmed > 0 { platform.logger.info("receipts confirmed", metadata: ["count": "\(confirmed)"]) }
             // Money the payment institution has not confirmed yet is asked for again (it deduplicates by reference).

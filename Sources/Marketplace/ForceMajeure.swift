@@ -121,16 +121,22 @@ public enum ForceMajeure {
         for period in try await ForceMajeureStore.endedUnsettled(now: platform.now, on: db) {
             let orders = try await db.raw(
                 """
-                SELECT * FROM orders WHERE status IN ('shipped', 'delivered', 'refund_requested')
-                AND receipt_due_at > \(bind: period.starts_at)
+                SELECT * FROM orders WHERE (status IN ('shipped', 'delivered', 'refund_requested')
+                AND receipt_due_at > \(bind: period.starts_at)) OR (status = 'awaiting_shipment'
+                AND shipping_late_at IS NULL AND ship_due_at > \(bind: period.starts_at))
                 """
             ).all(decoding: OrderRow.self)
-            var orderUpdates: [(String, Int64)] = []
+            var orderUpdates: [(String, String, Int64)] = []
             var disputeUpdates: [(String, Int64)] = []
             for order in orders where try await pausing(order, periods: [period], on: db) != nil {
-                if let due = order.receipt_due_at {
+                if order.status == "awaiting_shipment", let due = order.ship_due_at {
+                    // paid (its clock set) before or during the period: held from whichever came later
+                    orderUpdates.append(
+                        (order.id, "ship_due_at", due + period.ends_at - max(period.starts_at, order.updated_at)))
+                } else if let due = order.receipt_due_at {
                     let setAt = order.delivered_at ?? order.shipped_at ?? period.starts_at
-                    orderUpdates.append((order.id, due + period.ends_at - max(period.starts_at, setAt)))
+                    orderUpdates.append(
+                        (order.id, "receipt_due_at", due + period.ends_at - max(period.starts_at, setAt)))
                 }
                 if let dispute = try await DisputeStore.open(orderId: order.id, on: db), let due = dispute.due_at,
                     due > period.starts_at
@@ -142,7 +148,7 @@ public enum ForceMajeure {
             let count = orderUpdates.count + disputeUpdates.count
             try await platform.db.transaction { [orderUpdates, disputeUpdates] db in
                 guard try await ForceMajeureStore.markSettled(id: period.id, now: platform.now, on: db) else { return }
-                for (id, due) in orderUpdates { try await OrderStore.update(id: id, ["receipt_due_at": due], on: db) }
+                for (id, column, due) in orderUpdates { try await OrderStore.update(id: id, [column: due], on: db) }
                 for (id, due) in disputeUpdates {
                     try await db.update("disputes").set("due_at", to: due).where("id", .equal, id).run()
                 }

@@ -30,6 +30,9 @@ public struct SecuritySettings: Sendable {
     public var waybillDaysAfterCompletion: Int64 = 15
     /// Unpaid orders are cancelled after this long.
     public var paymentWindowSeconds: Int64 = 15 * 60
+    /// Paid orders are to be shipped within this many hours; later ones are flagged late, the buyer told they may
+    /// cancel for a full refund and the merchant reminded.
+    public var shipWithinHours: Int64 = 48
     /// Receipt is confirmed for the buyer this many days after delivery (after shipment while delivery is unknown).
     public var autoConfirmDays: Int64 = 10
     /// How many days the buyer's one extension adds to the receipt window.

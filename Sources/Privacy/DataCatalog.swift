@@ -765,6 +765,10 @@ public enum DataCatalog {
                     "receipt_due_at", .transaction, .general,
                     "When receipt is confirmed for the buyer (10 days after delivery, or shipment until then)."),
                 Column("receipt_extended_at", .transaction, .general, "When the buyer used their one extension."),
+                Column(
+                    "ship_due_at", .transaction, .general,
+                    "When a paid order is to be shipped by (48 hours after payment by default; held by force majeure)."),
+                Column("shipping_late_at", .transaction, .general, "When it was found not shipped by then."),
                 Column("completed_at", .transaction, .general, "When it completed and its escrow was released."),
                 Column(
                     "delivery_province", .personal, .general, form: .generalised,

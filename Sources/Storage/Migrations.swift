@@ -14,7 +14,7 @@ enum Schema {
         AddOrderFulfilment(),
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
-        CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(),
+        CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
     ]
 }
 
@@ -985,5 +985,21 @@ struct AddPaymentPayerAddress: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("payments").deleteField("payer_address_index").update()
+    }
+}
+
+/// The shipping deadline of a paid order and when it was found late (clause 2.4.1; paused by force majeure, 1.1.4).
+struct AddShippingDeadline: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        // One column per statement: SQLite adds one at a time.
+        try await db.schema("orders").field("ship_due_at", .int64).update()
+        try await db.schema("orders").field("shipping_late_at", .int64).update()
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.create(index: "orders_by_ship_due").on("orders").column("ship_due_at").run()
+    }
+    func revert(on db: any Database) async throws {
+        if let sql = db as? any SQLDatabase { try await sql.drop(index: "orders_by_ship_due").run() }
+        try await db.schema("orders").deleteField("shipping_late_at").update()
+        try await db.schema("orders").deleteField("ship_due_at").update()
     }
 }

@@ -842,6 +842,9 @@ public struct OrderRow: Codable, Sendable {
     public var delivered_at: Int64?
     public var receipt_due_at: Int64?
     public var receipt_extended_at: Int64?
+    /// When a paid order is to be shipped by, and when it was found not shipped by then.
+    public var ship_due_at: Int64?
+    public var shipping_late_at: Int64?
     public var completed_at: Int64?
     /// The province it ships to (generalised: no city, district or street).
     public var delivery_province: String?
@@ -983,6 +986,26 @@ public enum OrderStore {
             """
             UPDATE orders SET status = \(bind: to), updated_at = \(bind: now)
             WHERE id = \(bind: id) AND status = \(bind: from) RETURNING id
+            """
+        ).first() != nil
+    }
+
+    /// Paid orders not shipped by their deadline and not yet flagged late.
+    public static func shippingOverdue(now: Int64, limit: Int, on db: any SQLDatabase) async throws -> [OrderRow] {
+        try await db.raw(
+            """
+            SELECT * FROM orders WHERE status = 'awaiting_shipment' AND ship_due_at < \(bind: now)
+            AND shipping_late_at IS NULL ORDER BY ship_due_at LIMIT \(bind: limit)
+            """
+        ).all(decoding: OrderRow.self)
+    }
+
+    /// Flags an order late once (false when it was flagged, shipped or cancelled meanwhile).
+    public static func markShippingLate(id: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE orders SET shipping_late_at = \(bind: now), updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND status = 'awaiting_shipment' AND shipping_late_at IS NULL RETURNING id
             """
         ).first() != nil
     }

@@ -143,4 +143,67 @@ struct ForceMajeureTests {
             #expect(view.clockPausedBy?.contains("government_action") == true)
         }
     }
+
+    @Test("1.1.4, 2.4.1: a paid order not shipped in 48 hours is flagged late; a period in scope holds that clock")
+    func shippingDeadline() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let platform = stack.env.platform
+            let hour: Int64 = 3_600
+            let (x, xOwner) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "ship-x@fm.example", title: "茶叶", price: 1_000, stock: 5)
+            let (y, _) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "ship-y@fm.example", title: "茶壶", price: 2_000, stock: 5)
+            let xMerchant = try #require(
+                try await client.send(.get, "/api/v1/me", token: xOwner).json["merchantId"] as? String)
+            let paidAt = platform.clock.nowMillis
+            let (_, held) = try await stack.paidOrder(x, login: "13800138421")
+            let (yFirst, late) = try await stack.paidOrder(y, login: "13800138422")
+            // sessions end when idle, and hours pass here: each look signs in again
+            func xBuyer() async throws -> String { try await client.token(login: "13800138421") }
+            func yBuyer() async throws -> String { try await client.token(login: "13800138422") }
+            let buyerView = try await client.send(.get, "/api/v1/orders/\(late)", token: yFirst).json
+            #expect(buyerView["shipDueAt"] as? Int64 == paidAt + 48 * hour * 1000)
+            let admin = Caller(
+                accountId: "admin-1", role: .admin, merchantId: nil, sessionId: "s", twoFactorVerified: true,
+                twoFactorEnrolled: true, mustChangePassword: false)
+
+            // act: hour 10, a period for merchant X begins; it ends at hour 40
+            stack.env.clock.advance(seconds: 10 * hour)
+            let start = platform.clock.nowMillis
+            let period = try await ForceMajeure.declare(
+                cause: "government_action", scope: "merchant", values: [xMerchant], startsAt: start,
+                endsAt: start + 30 * hour * 1000, caller: admin, platform: platform)
+            // hour 30: both still have time; X's clock is held
+            stack.env.clock.advance(seconds: 20 * hour)
+            #expect(try await Orders.flagLateShipments(platform: platform) == 0)
+            let paused = try await client.send(.get, "/api/v1/orders/\(held)", token: try await xBuyer()).json
+            #expect((paused["clockPausedBy"] as? String)?.contains("government_action") == true)
+            // hour 49: the period (ended at hour 40) is settled first, as the timer does; Y's order is late
+            stack.env.clock.advance(seconds: 19 * hour)
+            #expect(try await ForceMajeure.settle(platform: platform) == 1, "X's order only")
+            #expect(try await Orders.flagLateShipments(platform: platform) == 1)
+            #expect(try await Orders.flagLateShipments(platform: platform) == 0, "flagged once")
+            let flagged = try await client.send(.get, "/api/v1/orders/\(late)", token: try await yBuyer()).json
+            #expect(flagged["shippingLate"] as? Bool == true && flagged["status"] as? String == "awaiting_shipment")
+            let notices = try await client.send(.get, "/api/v1/me/notices", token: try await yBuyer()).body
+            #expect(notices.contains("full refund"))
+            #expect(try await stack.env.auditCount("order.shipping_late") == 1)
+            // X's order had 38 hours left when the period began, so it is due at hour 78
+            #expect(try await ForceMajeure.list(caller: admin, platform: platform).first { $0.id == period.id } != nil)
+            stack.env.clock.advance(seconds: 28 * hour)  // hour 77
+            #expect(try await Orders.flagLateShipments(platform: platform) == 0)
+            stack.env.clock.advance(seconds: hour + 60)  // hour 78
+            #expect(try await Orders.flagLateShipments(platform: platform) == 1)
+            let heldView = try await client.send(.get, "/api/v1/orders/\(held)", token: try await xBuyer()).json
+            #expect(heldView["shipDueAt"] as? Int64 == paidAt + 78 * hour * 1000)
+            #expect(heldView["shippingLate"] as? Bool == true)
+            // the buyer may still cancel a late order for a full refund; the ledger stays balanced
+            let cancelled = try await client.send(
+                .post, "/api/v1/orders/\(late)/refund", token: try await yBuyer(), json: #"{"reason":"发货太慢"}"#,
+                headers: ["Idempotency-Key": "late-cancel-1"])
+            #expect(cancelled.status == 200 && cancelled.json["status"] as? String == "cancelled", "\(cancelled.body)")
+            #expect(try await Settlement.check(platform: platform, reconcile: false) == nil)
+        }
+    }
 }

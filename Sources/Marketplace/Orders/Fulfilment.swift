@@ -137,6 +137,40 @@ extension Orders {
         return confirmed
     }
 
+    /// Flags paid orders not shipped by their deadline (the background timer calls this); returns how many. The
+    /// buyer is told they may cancel for a full refund, the merchant is reminded; a force-majeure period in scope
+    /// holds the clock (1.1.4).
+    @discardableResult
+    public static func flagLateShipments(platform: Platform) async throws -> Int {
+        var flagged = 0
+        let periods = try await ForceMajeureStore.active(now: platform.now, on: platform.db.sql)
+        for order in try await OrderStore.shippingOverdue(now: platform.now, limit: 200, on: platform.db.sql) {
+            if try await ForceMajeure.pausing(order, periods: periods, on: platform.db.sql) != nil { continue }
+            let now = platform.now
+            let short = order.id.prefix(8)
+            let marked = try await platform.db.transaction { db in
+                guard try await OrderStore.markShippingLate(id: order.id, now: now, on: db) else { return false }
+                try await SecurityNoticeStore.insert(
+                    SecurityNoticeRow(
+                        id: Identifiers.make(), account_id: order.buyer_id, kind: "order",
+                        message: "订单 \(short) 未在承诺时间内发货，您可以取消订单并获得全额退款。 / Order \(short) was "
+                            + "not shipped in time: you may cancel it for a full refund.", created_at: now), on: db)
+                try await SecurityNoticeStore.insert(
+                    SecurityNoticeRow(
+                        id: Identifiers.make(), account_id: order.merchant_id, kind: "order",
+                        message: "Order \(short) is past its shipping deadline: ship it now or the buyer may cancel.",
+                        created_at: now), on: db)
+                try await AuditTrail.record(
+                    AuditEvent(
+                        "order.shipping_late", actor: nil, subject: order.buyer_id, object: "order:\(order.id)",
+                        details: ["merchant": order.merchant_id]), platform: platform, on: db)
+                return true
+            }
+            if marked { flagged += 1 }
+        }
+        return flagged
+    }
+
     private static func receiptDue(from now: Int64, _ platform: Platform) -> Int64 {
         now + platform.settings.autoConfirmDays * 86_400_000
     }

@@ -41,6 +41,9 @@ public struct OrderView: Sendable, Codable, Equatable {
     public let recipient: Recipient?
     /// Why the order's deadlines are not running (a force-majeure period), when one holds them.
     public var clockPausedBy: String? = nil
+    /// When a paid order is to be shipped by, and whether it was not.
+    public var shipDueAt: Int64? = nil
+    public var shippingLate = false
 }
 
 public struct CheckoutView: Sendable, Codable, Equatable {
@@ -301,7 +304,7 @@ public enum Orders {
     }
 
     private static func view(_ order: OrderRow, lines: [OrderLineRow], recipient: Recipient?) -> OrderView {
-        OrderView(
+        var view = OrderView(
             id: order.id, checkoutId: order.checkout_id, merchantId: order.merchant_id, status: order.status,
             totalFen: order.total_fen, payBy: order.pay_by, createdAt: order.created_at, carrier: order.carrier,
             trackingNumber: order.tracking_number, shippedAt: order.shipped_at, deliveredAt: order.delivered_at,
@@ -310,5 +313,8 @@ public enum Orders {
             lines: lines.map {
                 OrderLineView(listingId: $0.listing_id, title: $0.title, priceFen: $0.price_fen, quantity: $0.quantity)
             }, recipient: recipient)
+        view.shipDueAt = order.ship_due_at
+        view.shippingLate = order.shipping_late_at != nil
+        return view
     }
 }

@@ -154,6 +154,8 @@ public enum Payments {
                 try await OrderStore.transition(
                     id: order.id, from: order.status, to: OrderStatus.awaitingShipment.rawValue, now: now, on: db)
             {
+                try await OrderStore.update(
+                    id: order.id, ["ship_due_at": now + platform.settings.shipWithinHours * 3_600_000], on: db)
                 try await AuditTrail.record(
                     AuditEvent(
                         "order.pay", actor: nil, subject: order.buyer_id, object: "order:\(order.id)",
