@@ -36,7 +36,6 @@ public enum SelfAssessment {
 
     public static func run(platform: Platform, config: AppConfig, facts: Facts) async throws -> [Finding] {
         let now = platform.clock.nowMillis
-        let db = platform.db.sql
         var findings: [Finding] = []
         func check(_ item: String, _ passed: Bool, _ clause: String, _ detail: String, _ fix: String) {
             findings.append(Finding(item: item, passed: passed, clause: clause, detail: detail, fix: fix))
@@ -56,13 +55,8 @@ public enum SelfAssessment {
             "key-file-mode", facts.keyFileMode.map { $0 & 0o077 == 0 } ?? false, "2.2",
             facts.keyFileMode.map { String(format: "the key file's mode is %o", $0) } ?? "no key file",
             "chmod 600 the key file.")
-        let uncovered =
-            try await db.raw(
-                """
-                SELECT COUNT(*) AS n FROM accounts WHERE kind IN ('merchant', 'staff') AND status = 'active'
-                AND totp_enabled = \(bind: false)
-                """
-            ).first()?.decode(column: "n", as: Int.self) ?? 0
+        let coverage = try await TwoFactorCoverage.measure(platform: platform)
+        let uncovered = coverage.total - coverage.enrolled
         check(
             "two-factor-coverage", uncovered == 0, "3.2",
             uncovered == 0

@@ -16,7 +16,7 @@ struct Covenant: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, Staff.self, Keys.self, AuditCommand.self, BenchCommand.self, TOTPCode.self,
             PrivacyCommand.self, PaymentSandboxCommand.self, LedgerCommand.self,
-            RiskCommand.self, BackupCommand.self, AssessCommand.self, GovernanceCommand.self,
+            RiskCommand.self, BackupCommand.self, AssessCommand.self, GovernanceCommand.self, ComplianceCommand.self,
         ]
     )
 
