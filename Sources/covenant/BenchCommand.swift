@@ -14,7 +14,7 @@ import Storage
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure hot paths and print figures.",
-        subcommands: [Audit.self, ShopBench.self, ShieldBench.self])
+        subcommands: [Audit.self, ShopBench.self, ShieldBench.self, RiskBench.self])
 
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -165,12 +165,16 @@ enum Runtime {
         let live = try file("COVENANT_RISK_RULES").map { try RiskRuleSet.load(json: $0) } ?? RiskChecks.bundledRules()
         let shadow = try file("COVENANT_RISK_SHADOW_RULES").map { try RiskRuleSet.load(json: $0) }
         let model = try file("COVENANT_RISK_MODEL").map { data in
-            RiskModel(
-                version: String(Hex.encode(SHA256.hash(data: data)).prefix(12)),
-                model: try GradientBoostedModel(text: String(decoding: data, as: UTF8.self)),
-                weight: env["COVENANT_RISK_MODEL_WEIGHT"].flatMap(Double.init) ?? 100)
+            try riskModel(data, weight: env["COVENANT_RISK_MODEL_WEIGHT"].flatMap(Double.init) ?? 100)
         }
         return RiskEngine(live: live, shadow: shadow, model: model)
+    }
+
+    /// A LightGBM text model; its version is the start of its SHA-256.
+    static func riskModel(_ data: Data, weight: Double) throws -> RiskModel {
+        RiskModel(
+            version: String(Hex.encode(SHA256.hash(data: data)).prefix(12)),
+            model: try GradientBoostedModel(text: String(decoding: data, as: UTF8.self)), weight: weight)
     }
 
     /// The first start with a key file records its creation in the audit log (2.2: key events are audited).

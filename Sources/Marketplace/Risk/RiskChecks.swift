@@ -1,5 +1,5 @@
 import Domain
-import Foundation
+public import Foundation
 public import Risk
 import SQLKit
 import Storage
@@ -41,6 +41,16 @@ public enum RiskChecks {
             let data = FileManager.default.contents(atPath: url.path)
         else { throw PlatformError.riskRulesMissing }
         return try RiskRuleSet.load(json: data)
+    }
+
+    /// The model shipped with the platform (Resources/risk-model.txt): 60 trees trained by tools/risk/train.py on
+    /// `covenant risk simulate` traffic (seed 7), over the sliding-window features (`RiskFeatures.names`).
+    public static func bundledModel() throws -> Data {
+        guard
+            let url = Bundle.module.url(forResource: "risk-model", withExtension: "txt", subdirectory: "Resources"),
+            let data = FileManager.default.contents(atPath: url.path)
+        else { throw PlatformError.riskRulesMissing }
+        return data
     }
 
     /// A checkout's decision, before anything is written. Throws for a block or an unmet challenge (after
