@@ -79,6 +79,8 @@ public struct Platform: Sendable {
     public let browseCache = BrowseCache()
     /// Erased people's ids outside the database, replayed into restored backups (nil: in-memory databases, tests).
     public var erasureJournal: ErasureJournal?
+    /// The risk engine's in-memory sliding-window features; shared by every copy of the platform.
+    public let riskSignals = RiskSignals()
     /// The intrusion shield (clause 2.2); shared by every copy of the platform.
     public var shield = Shield(settings: ShieldSettings())
     /// Proposes the next sanction from a party's history (clause 2.5); staff decide.

@@ -70,13 +70,19 @@ public final class DatabaseStack: Sendable {
         case .sqliteFile(let path):
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1, sqlLogLevel: nil), as: .sqlite)
+            databases.use(
+                .sqlite(.file(path), connectionPoolTimeout: Self.sqliteQueueTimeout, sqlLogLevel: nil), as: .sqlite)
         case .sqliteMemory:
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1, sqlLogLevel: nil), as: .sqlite)
+            databases.use(
+                .sqlite(.memory, connectionPoolTimeout: Self.sqliteQueueTimeout, sqlLogLevel: nil), as: .sqlite)
         }
     }
+
+    /// SQLite has one connection, so every request queues for it: a burst (forty sign-ins at once on a busy
+    /// machine) may wait longer than the pool's default 10 s, and a request should wait rather than fail.
+    private static let sqliteQueueTimeout = TimeAmount.seconds(30)
 
     /// A Fluent database handle (for migrations).
     public var database: any Database {

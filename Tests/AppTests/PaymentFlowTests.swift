@@ -179,4 +179,45 @@ struct PaymentFlowTests {
             #expect(payment.status == "pending", "a declined card leaves the payment open")
         }
     }
+
+    @Test("2.4.3: after three declines from one network, its next payment is refused before the institution is asked")
+    func declinesFeedTheRiskEngine() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let (listing, _) = try await OrderTests.merchantListingAndOwner(
+                client, stack.env, login: "shop@declines.example", title: "茶叶", price: 1_000, stock: 5)
+            let buyer = try await client.newSession(login: "13800138802")
+            #expect(try await OrderTests.add(client, buyer, listing, 1).status == 200)
+            let first = try await stack.checkout(buyer)
+            let payURL = try #require((first["payment"] as? [String: Any])?["payURL"] as? String)
+            for n in 1...3 {
+                _ = try await stack.postForm(
+                    payURL, ["card": PaymentSandbox.decliningCard, "expiry": "12/30", "cvc": "123"])
+                var waited = 0
+                while try await stack.env.auditCount("payment.failed") < n, waited < 200 {
+                    try await Task.sleep(for: .milliseconds(25))
+                    waited += 1
+                }
+            }
+            #expect(try await stack.env.auditCount("payment.failed") == 3)
+            let payments = try await stack.count("payments")
+
+            // act: another checkout from the same network
+            #expect(try await OrderTests.add(client, buyer, listing, 1).status == 200)
+            let second = try await stack.checkout(buyer)
+            let retry = try await client.send(
+                .post, "/api/v1/checkouts/\(try #require(second["id"] as? String))/payment", token: buyer)
+
+            // check: the orders are placed without a payment, retrying is refused without naming a rule, and the
+            // decision is stored with its reason
+            #expect(second["payment"] == nil)
+            #expect(retry.status == 403 && retry.problemType == "risk-declined", "\(retry.body)")
+            #expect(!retry.body.contains("card_testing"))
+            #expect(try await stack.count("payments") == payments, "the institution was not asked")
+            let reasons = try await stack.env.platform.db.sql.raw(
+                "SELECT reasons FROM risk_decisions WHERE event = 'payment' AND outcome = 'block'"
+            ).all().map { try $0.decode(column: "reasons", as: String.self) }
+            #expect(reasons.count == 2 && reasons.allSatisfy { $0.contains("card_testing.many_tokens_or_declines") })
+        }
+    }
 }

@@ -177,4 +177,34 @@ struct RiskFlowTests {
             try await stack.expectLedgerBalanced("refunds")
         }
     }
+
+    @Test(
+        "2.4.3, 3.2: a sign-in from a device and network new to an established account is challenged; without two-factor a case opens"
+    )
+    func newDeviceSignIn() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: an account the engine has seen, two days old
+                #expect(try await client.register(login: "13800138961").status == 201)
+                #expect(try await client.signIn(login: "13800138961").status == 201)
+                env.clock.advance(seconds: 2 * 86_400)
+
+                // act: the usual device and network, then another device on another network
+                #expect(try await client.signIn(login: "13800138961").status == 201)
+                #expect(try await env.count("risk_decisions") == 0, "allowed sign-ins are not stored")
+                let stranger = try await client.signIn(
+                    login: "13800138961", userAgent: "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0", ip: "198.51.100.77")
+
+                // check: no second factor to ask for, so signed in and sent to the analysts with the reason
+                #expect(stranger.status == 201, "\(stranger.body)")
+                let rows = try await env.platform.db.sql.raw("SELECT event, outcome, reasons FROM risk_decisions").all()
+                #expect(rows.count == 1)
+                #expect(try rows.first?.decode(column: "event", as: String.self) == "login")
+                #expect(try rows.first?.decode(column: "outcome", as: String.self) == "challenge")
+                let reasons = try rows.first?.decode(column: "reasons", as: String.self) ?? ""
+                #expect(reasons.contains("takeover.new_device_and_ip"), "\(reasons)")
+                #expect(try await env.count("risk_cases") == 1)
+            }
+        }
+    }
 }

@@ -60,6 +60,11 @@ public enum SignIn {
             usedSecondFactor = true
         }
         try await PasswordHasher.upgradeIfWeaker(input.password, account: account, platform: platform)
+        // The risk engine sees the sign-in (new device and network, velocity); a block refuses it (2.4.3, 3.2).
+        try await RiskChecks.signIn(
+            account: account, clientAddress: input.ip,
+            deviceIndex: try platform.keys.blindIndex("\(input.ip)|\(input.userAgent)", purpose: "device"),
+            twoFactor: usedSecondFactor, platform: platform)
         return try await openSession(
             account: account, guarded: guarded, attempt: attempt, input: input, twoFactor: usedSecondFactor,
             platform: platform)

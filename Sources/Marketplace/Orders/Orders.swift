@@ -50,7 +50,8 @@ public struct CheckoutView: Sendable, Codable, Equatable {
     public let id: String
     public let totalFen: Int64
     public let orders: [OrderView]
-    /// The payment institution's hosted page; nil when it could not be reached (retry with `startPayment`).
+    /// The payment institution's hosted page; nil when it could not be reached (retry with `startPayment`) or the
+    /// risk engine refused the payment (`startPayment` then answers 403).
     public var payment: PaymentView?
 }
 
@@ -112,7 +113,8 @@ public enum Orders {
         if total > platform.settings.verifiedBuyerThresholdFen {
             try await RealName.requireVerified(accountId: caller.accountId, on: platform.db.sql)
         }
-        let risk = try await RiskChecks.checkout(totalFen: total, caller: caller, platform: platform)
+        let risk = try await RiskChecks.checkout(
+            totalFen: total, caller: caller, clientAddress: clientAddress, platform: platform)
         let now = platform.now
         let checkoutId = Identifiers.make()
         let byMerchant = Dictionary(grouping: items, by: \.merchant_id).sorted { $0.key < $1.key }
@@ -161,6 +163,10 @@ public enum Orders {
                 checkoutId: checkoutId, caller: caller, clientAddress: clientAddress, platform: platform)
         } catch let problem as Problem where problem.statusCode == 503 {
             platform.logger.warning("payment provider unavailable at checkout", metadata: ["checkout": "\(checkoutId)"])
+        } catch let problem as Problem where problem.statusCode == 403 {
+            // The risk engine refused the payment (recorded with its reasons): the orders stay awaiting payment
+            // and expire; starting the payment again answers with the refusal.
+            platform.logger.notice("payment refused by risk at checkout", metadata: ["checkout": "\(checkoutId)"])
         }
         return result
     }

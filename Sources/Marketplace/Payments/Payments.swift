@@ -38,6 +38,8 @@ public enum Payments {
             throw Problem.conflict("Part of this checkout is no longer awaiting payment; check out again.")
         }
         let amount = orders.reduce(Int64(0)) { $0 + $1.total_fen }
+        try await RiskChecks.payment(
+            amountFen: amount, caller: caller, clientAddress: clientAddress, platform: platform)
         let opened = PaymentRow(
             id: Identifiers.make(), checkoutId: checkoutId, provider: platform.payments.name, amountFen: amount,
             currency: currency,
@@ -126,6 +128,14 @@ public enum Payments {
             }
         }
         for refund in refunds { await send(refund, platform: platform) }
+        if let address = payment.payer_address_index,
+            event.type == "payment.failed" || event.type == "payment.succeeded",
+            let buyer = try await OrderStore.list(checkoutId: payment.checkout_id, on: platform.db.sql).first?.buyer_id
+        {
+            try? RiskChecks.paymentAnswered(
+                declined: event.type == "payment.failed", buyerId: buyer, addressIndex: address,
+                card: event.last4.map { "\(event.brand ?? "")|\($0)" }, platform: platform)
+        }
         if event.type == "payment.failed", let address = payment.payer_address_index {
             // The callback is applied either way: detection failing must not make the institution resend it.
             do {

@@ -1,5 +1,6 @@
 import Domain
 public import Foundation
+import Privacy
 public import Risk
 import SQLKit
 import Storage
@@ -55,14 +56,17 @@ public enum RiskChecks {
 
     /// A checkout's decision, before anything is written. Throws for a block or an unmet challenge (after
     /// recording the decision); otherwise returns the rows to write with the orders.
-    static func checkout(totalFen: Int64, caller: Caller, platform: Platform) async throws -> (
-        decision: RiskDecisionRow, riskCase: RiskCaseRow?
-    ) {
+    static func checkout(totalFen: Int64, caller: Caller, clientAddress: String?, platform: Platform) async throws
+        -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?)
+    {
         let db = platform.db.sql
         let now = platform.now
         let counts = try await RiskStore.checkoutCounts(buyerId: caller.accountId, now: now, on: db)
         let createdAt = try await AccountStore.find(id: caller.accountId, on: db)?.created_at ?? now
-        let features: [String: Double] = [
+        var features = try signals(
+            .checkout, account: caller.accountId, createdAt: createdAt, clientAddress: clientAddress,
+            amountFen: totalFen, platform: platform)
+        features.merge([
             "amount_fen": Double(totalFen),
             "checkouts_1h": Double(counts.lastHour),
             "checkouts_24h": Double(counts.lastDay),
@@ -71,8 +75,88 @@ public enum RiskChecks {
             "failed_payments_1h": Double(counts.failedPaymentsLastHour),
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
-        ]
+        ]) { _, stored in stored }
         return try await decide(.checkout, object: "checkout", features: features, caller: caller, platform: platform)
+    }
+
+    /// The sliding-window features of an event (first sight of the device or network, velocity, links).
+    static func signals(
+        _ kind: RiskEventKind, account: String, createdAt: Int64, clientAddress: String?, device: String? = nil,
+        token: String? = nil, amountFen: Int64 = 0, platform: Platform
+    ) throws -> [String: Double] {
+        platform.riskSignals.observe(
+            try observation(
+                kind, account: account, createdAt: createdAt, clientAddress: clientAddress, device: device,
+                token: token, amountFen: amountFen, platform: platform))
+    }
+
+    static func observation(
+        _ kind: RiskEventKind, account: String, createdAt: Int64, clientAddress: String?, device: String? = nil,
+        token: String? = nil, amountFen: Int64 = 0, platform: Platform
+    ) throws -> RiskObservation {
+        RiskObservation(
+            time: platform.now, kind: kind, account: RiskSignals.entity(account), accountCreatedAt: createdAt,
+            device: device.map(RiskSignals.entity),
+            ip: try clientAddress.map { RiskSignals.entity(try Shield.addressIndex($0, platform: platform)) },
+            token: token.map(RiskSignals.entity), amountFen: amountFen)
+    }
+
+    /// A sign-in's decision, after the password (and any second factor) passed. A block refuses it; a challenge
+    /// of an account with no second factor to ask for opens a case for the analysts instead.
+    static func signIn(
+        account: AccountRow, clientAddress: String, deviceIndex: String, twoFactor: Bool, platform: Platform
+    ) async throws {
+        var features = try signals(
+            .login, account: account.id, createdAt: account.created_at, clientAddress: clientAddress,
+            device: deviceIndex, platform: platform)
+        features["on_deny_list"] =
+            try await RiskStore.isListed(
+                list: "deny", kind: "account", valueIndex: account.id, on: platform.db.sql) ? 1 : 0
+        let caller = Caller(
+            accountId: account.id, role: Role(rawValue: account.role) ?? .consumer, merchantId: account.merchant_id,
+            sessionId: "sign-in", twoFactorVerified: twoFactor || !account.totp_enabled,
+            twoFactorEnrolled: account.totp_enabled, mustChangePassword: false)
+        let risk = try await decide(
+            .login, object: "account:\(account.id)", features: features, caller: caller,
+            platform: platform, reviewChallenge: !account.totp_enabled)
+        try await recordUnlessAllowed(risk, platform: platform)
+    }
+
+    /// Before the payment institution is asked for a payment: cards tried from the consumer's network, its
+    /// declines, the account's velocity. A block or an unmet challenge refuses the payment.
+    static func payment(amountFen: Int64, caller: Caller, clientAddress: String?, platform: Platform) async throws {
+        let createdAt =
+            try await AccountStore.find(id: caller.accountId, on: platform.db.sql)?.created_at ?? platform.now
+        let features = try signals(
+            .payment, account: caller.accountId, createdAt: createdAt, clientAddress: clientAddress,
+            amountFen: amountFen, platform: platform)
+        let risk = try await decide(
+            .payment, object: "account:\(caller.accountId)", features: features, caller: caller, platform: platform)
+        try await recordUnlessAllowed(risk, platform: platform)
+    }
+
+    /// Sign-ins and payments are frequent and mostly allowed: only the decisions that did something (a review,
+    /// a met challenge) are stored; refusals are stored by `decide`.
+    private static func recordUnlessAllowed(
+        _ risk: (decision: RiskDecisionRow, riskCase: RiskCaseRow?), platform: Platform
+    ) async throws {
+        guard risk.decision.outcome != RiskOutcome.allow.rawValue else { return }
+        try await platform.db.transaction { db in
+            try await record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
+        }
+    }
+
+    /// The institution's answer about a card (brand and last four digits, as a keyed pseudonym): tried cards and
+    /// declines count against the network the payment came from.
+    static func paymentAnswered(
+        declined: Bool, buyerId: String, addressIndex: String, card: String?, platform: Platform
+    ) throws {
+        let observation = RiskObservation(
+            time: platform.now, kind: .payment, account: RiskSignals.entity(buyerId), accountCreatedAt: 0,
+            ip: RiskSignals.entity(addressIndex),
+            token: try card.map { RiskSignals.entity(try platform.keys.blindIndex($0, purpose: "risk.card")) })
+        _ = platform.riskSignals.observe(observation)
+        if declined { platform.riskSignals.paymentFailed(observation) }
     }
 
     /// A refund request or dispute's decision: how many claims the consumer made in 90 days, and how many were
@@ -150,8 +234,11 @@ public enum RiskChecks {
         }
     }
 
+    /// - Parameter reviewChallenge: when the caller has no second factor to be asked for, a challenge is
+    ///   handled as a review (a case for the analysts) instead of refusing what cannot be confirmed.
     static func decide(
-        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform
+        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform,
+        reviewChallenge: Bool = false
     ) async throws -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?) {
         let now = platform.now
         let decision = platform.risk.decide(event, features: features)
@@ -176,7 +263,7 @@ public enum RiskChecks {
             throw refused
         }
         let riskCase =
-            decision.outcome == .review
+            decision.outcome == .review || (decision.outcome == .challenge && reviewChallenge)
             ? RiskCaseRow(id: Identifiers.make(), decisionId: row.id, accountId: caller.accountId, now: now) : nil
         return (row, riskCase)
     }
