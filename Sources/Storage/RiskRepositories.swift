@@ -71,6 +71,30 @@ public enum RiskStore {
             .orderBy("created_at").limit(limit).all(decoding: RiskCaseRow.self)
     }
 
+    /// Other accounts that signed in from one of the account's devices, or paid from one of the networks it paid
+    /// from (sorted, at most `limit`): the ring an analyst looks at.
+    public static func linkedAccounts(accountId: String, limit: Int, on db: any SQLDatabase) async throws -> [(
+        account: String, via: String
+    )] {
+        try await db.raw(
+            """
+            SELECT account, via FROM (
+              SELECT DISTINCT o.account_id AS account, 'device' AS via FROM known_devices m
+              JOIN known_devices o ON o.device_index = m.device_index
+              WHERE m.account_id = \(bind: accountId) AND o.account_id <> \(bind: accountId)
+              UNION
+              SELECT DISTINCT ob.buyer_id AS account, 'network' AS via FROM orders mb
+              JOIN payments mp ON mp.checkout_id = mb.checkout_id
+              JOIN payments op ON op.payer_address_index = mp.payer_address_index
+              JOIN orders ob ON ob.checkout_id = op.checkout_id
+              WHERE mb.buyer_id = \(bind: accountId) AND ob.buyer_id <> \(bind: accountId)
+            ) links ORDER BY account, via LIMIT \(bind: limit)
+            """
+        ).all().map {
+            (try $0.decode(column: "account", as: String.self), try $0.decode(column: "via", as: String.self))
+        }
+    }
+
     public static func findCase(id: String, on db: any SQLDatabase) async throws -> RiskCaseRow? {
         try await db.select().column("*").from("risk_cases").where("id", .equal, id).first(decoding: RiskCaseRow.self)
     }

@@ -189,11 +189,20 @@ struct RiskFlowTests {
                 #expect(try await client.signIn(login: "13800138961").status == 201)
                 env.clock.advance(seconds: 2 * 86_400)
 
+                // another account already uses the other device
+                let strangerDevice = "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0"
+                #expect(try await client.register(login: "13800138962").status == 201)
+                let other = try #require(
+                    try await client.signIn(login: "13800138962", userAgent: strangerDevice, ip: "198.51.100.77")
+                        .json["token"] as? String)
+                let otherId = try #require(
+                    try await client.send(.get, "/api/v1/me", token: other).json["id"] as? String)
+
                 // act: the usual device and network, then another device on another network
                 #expect(try await client.signIn(login: "13800138961").status == 201)
                 #expect(try await env.count("risk_decisions") == 0, "allowed sign-ins are not stored")
                 let stranger = try await client.signIn(
-                    login: "13800138961", userAgent: "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0", ip: "198.51.100.77")
+                    login: "13800138961", userAgent: strangerDevice, ip: "198.51.100.77")
 
                 // check: no second factor to ask for, so signed in and sent to the analysts with the reason
                 #expect(stranger.status == 201, "\(stranger.body)")
@@ -204,6 +213,14 @@ struct RiskFlowTests {
                 let reasons = try rows.first?.decode(column: "reasons", as: String.self) ?? ""
                 #expect(reasons.contains("takeover.new_device_and_ip"), "\(reasons)")
                 #expect(try await env.count("risk_cases") == 1)
+
+                // the analyst who claims the case sees the account that shares the device
+                let analyst = try await Self.analyst(client, env)
+                let queue = try await client.send(.get, "/api/v1/staff/risk-cases", token: analyst)
+                let caseId = try #require((queue.json["cases"] as? [[String: Any]])?.first?["id"] as? String)
+                let claimed = try await client.send(.post, "/api/v1/staff/risk-cases/\(caseId)/claim", token: analyst)
+                let linked = try #require(claimed.json["linked"] as? [[String: Any]], "\(claimed.body)")
+                #expect(linked.contains { $0["accountId"] as? String == otherId && $0["via"] as? String == "device" })
             }
         }
     }

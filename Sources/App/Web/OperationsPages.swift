@@ -72,6 +72,9 @@ struct OperationsPages {
                     "score": String(format: "%.0f", $0.score), "when": WebFormat.time($0.createdAt),
                 ]
             },
+            "linked": riskCase.linked.map {
+                ["account": String($0.accountId.prefix(8)), "via": view.text("linked_\($0.via)")]
+            },
             "versions": riskCase.decision.map { "\($0.ruleSetVersion)" + ($0.modelVersion.map { " · \($0)" } ?? "") }
                 ?? "",
         ]

@@ -29,6 +29,14 @@ public struct RiskCaseView: Sendable, Codable, Equatable {
     public let decision: RiskDecisionView?
     /// The account's recent decisions, newest first (for a claimed case).
     public let history: [RiskDecisionView]
+    /// Accounts sharing a device or a payment network with this one (for a claimed case).
+    public let linked: [LinkedAccountView]
+}
+
+public struct LinkedAccountView: Sendable, Codable, Equatable {
+    public let accountId: String
+    /// `device` (signed in from the same device) or `network` (paid from the same network).
+    public let via: String
 }
 
 /// The risk engine inside the request (clause 2.4.3): features from the database, a decision in microseconds,
@@ -294,7 +302,7 @@ public enum RiskChecks {
         var views: [RiskCaseView] = []
         for status in ["open", "claimed"] {
             for row in try await RiskStore.cases(status: status, limit: 100, on: db) {
-                views.append(try await view(row, history: false, platform: platform))
+                views.append(try await view(row, history: status == "claimed", platform: platform))
             }
         }
         return views
@@ -362,9 +370,14 @@ public enum RiskChecks {
         let past =
             history
             ? try await RiskStore.decisions(accountId: row.account_id, limit: 20, on: db).map(view) : []
+        let linked =
+            history
+            ? try await RiskStore.linkedAccounts(accountId: row.account_id, limit: 20, on: db).map {
+                LinkedAccountView(accountId: $0.account, via: $0.via)
+            } : []
         return RiskCaseView(
             id: row.id, accountId: row.account_id, status: row.status, claimedBy: row.claimed_by, label: row.label,
-            createdAt: row.created_at, decision: decision, history: past)
+            createdAt: row.created_at, decision: decision, history: past, linked: linked)
     }
 
     static func view(_ row: RiskDecisionRow) -> RiskDecisionView {
