@@ -87,6 +87,7 @@ public enum Backups {
             .sorted { (Int64($0.dropFirst(9).dropLast(7)) ?? 0) > (Int64($1.dropFirst(9).dropLast(7)) ?? 0) }
         for old in backups.dropFirst(max(keep, 1)) {
             try? FileManager.default.removeItem(atPath: directory + "/" + old)
+            try? FileManager.default.removeItem(atPath: directory + "/" + old + ".verified")
         }
         try await AuditTrail.recordAlone(
             AuditEvent(
@@ -171,9 +172,40 @@ public enum Backups {
     /// Opens, authenticates and checks a backup in a scratch database: a file (kept at `keep` when given) for
     /// SQLite; for PostgreSQL a database created for the purpose on the server at `scratchServer` and dropped
     /// afterwards. Erasures recorded in `journal` after the backup was taken are applied again in the scratch.
+    /// A passing verification leaves `FILE.verified` beside the backup (the backup's SHA-256), so that
+    /// `covenant assess` can tell a backup that was checked from one that never was.
     public static func verify(
         file: String, keys: KeyRing, settings: SecuritySettings, keep: String?, scratchServer: String? = nil,
         journal: ErasureJournal? = nil, logger: Logger
+    ) async throws -> Report {
+        let report = try await verifyUnmarked(
+            file: file, keys: keys, settings: settings, keep: keep, scratchServer: scratchServer, journal: journal,
+            logger: logger)
+        let marker = file + ".verified"
+        if report.passed, let digest = fileDigest(file) {
+            FileManager.default.createFile(
+                atPath: marker, contents: Data(digest.utf8), attributes: [.posixPermissions: 0o600])
+        } else {
+            try? FileManager.default.removeItem(atPath: marker)
+        }
+        return report
+    }
+
+    /// Whether `file` passed `verify` as it is now (its marker names its current SHA-256).
+    public static func isVerified(file: String) -> Bool {
+        guard let marker = FileManager.default.contents(atPath: file + ".verified"), let digest = fileDigest(file)
+        else { return false }
+        return String(decoding: marker, as: UTF8.self) == digest
+    }
+
+    private static func fileDigest(_ file: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func verifyUnmarked(
+        file: String, keys: KeyRing, settings: SecuritySettings, keep: String?, scratchServer: String?,
+        journal: ErasureJournal?, logger: Logger
     ) async throws -> Report {
         var report = Report()
         guard let (manifest, snapshot) = try open(file: file, keys: keys, report: &report) else { return report }

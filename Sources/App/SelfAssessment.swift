@@ -22,11 +22,14 @@ public enum SelfAssessment {
         public let keyFileMode: Int?
         /// Newest backup file's modification time (ms), if any.
         public let newestBackupAt: Int64?
+        /// Whether that backup passed `covenant backup verify` as it is now (`Backups.isVerified`).
+        public let newestBackupVerified: Bool
 
-        public init(keysGenerated: Bool, keyFileMode: Int?, newestBackupAt: Int64?) {
+        public init(keysGenerated: Bool, keyFileMode: Int?, newestBackupAt: Int64?, newestBackupVerified: Bool) {
             self.keysGenerated = keysGenerated
             self.keyFileMode = keyFileMode
             self.newestBackupAt = newestBackupAt
+            self.newestBackupVerified = newestBackupVerified
         }
     }
 
@@ -82,9 +85,12 @@ public enum SelfAssessment {
             "Fix them, or record an accepted risk with its reason (POST /api/v1/staff/vulnerabilities/{id}/close).")
         let backupAge = facts.newestBackupAt.map { (now - $0) / 3_600_000 }
         check(
-            "backups", backupAge.map { $0 <= backupMaxAgeDays * 24 } ?? false, "2.2",
-            backupAge.map { "the newest backup is \($0) hours old" } ?? "no backup in the backups directory",
-            "Run `covenant backup create` daily (and `covenant backup verify` on the result).")
+            "backups", (backupAge.map { $0 <= backupMaxAgeDays * 24 } ?? false) && facts.newestBackupVerified, "2.2",
+            backupAge.map {
+                "the newest backup is \($0) hours old and "
+                    + (facts.newestBackupVerified ? "verified" : "was never verified")
+            } ?? "no backup in the backups directory",
+            "Run `covenant backup create` daily and `covenant backup verify` on the result.")
         let verdict = try await AuditVerification.verifyStored(platform: platform)
         if case .intact = verdict {
             check("audit-log", true, "2.2", verdict.description, "")

@@ -41,6 +41,8 @@ struct BackupTests {
             let report = try await Backups.verify(
                 file: newest, keys: platform.keys, settings: platform.settings, keep: nil, logger: platform.logger)
             #expect(report.passed, "\(report.lines)")
+            #expect(Backups.isVerified(file: newest), "a passing verification is marked beside the backup")
+            #expect(!Backups.isVerified(file: directory + "/" + files[0]), "the other was never verified")
             // check: one changed byte and it no longer opens
             var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
             bytes[bytes.count - 100] ^= 0x01
@@ -48,6 +50,7 @@ struct BackupTests {
             let tampered = try await Backups.verify(
                 file: newest, keys: platform.keys, settings: platform.settings, keep: nil, logger: platform.logger)
             #expect(!tampered.passed)
+            #expect(!Backups.isVerified(file: newest), "a changed backup is no longer verified")
         }
     }
 

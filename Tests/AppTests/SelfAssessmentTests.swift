@@ -16,12 +16,14 @@ struct SelfAssessmentTests {
             proper.tlsKeyPath = "/etc/covenant/key.pem"
             proper.security.passwordHashCost = 12
             let good = SelfAssessment.Facts(
-                keysGenerated: false, keyFileMode: 0o600, newestBackupAt: env.platform.clock.nowMillis - 3_600_000)
+                keysGenerated: false, keyFileMode: 0o600, newestBackupAt: env.platform.clock.nowMillis - 3_600_000,
+                newestBackupVerified: true)
             var weak = proper
             weak.tlsCertificatePath = nil
             weak.security.passwordHashCost = 10
             weak.security.sessionIdleSeconds = 3_600
-            let bad = SelfAssessment.Facts(keysGenerated: true, keyFileMode: 0o644, newestBackupAt: nil)
+            let bad = SelfAssessment.Facts(
+                keysGenerated: true, keyFileMode: 0o644, newestBackupAt: nil, newestBackupVerified: false)
 
             // act
             let passed = try await SelfAssessment.run(platform: env.platform, config: proper, facts: good)
@@ -33,6 +35,12 @@ struct SelfAssessmentTests {
                 Set(failed.filter { !$0.passed }.map(\.item))
                     == ["tls", "keys-provisioned", "key-file-mode", "backups", "password-hashing", "session-timeouts"])
             #expect(failed.filter { !$0.passed }.allSatisfy { !$0.fix.isEmpty && !$0.clause.isEmpty })
+            // a recent backup that was never verified fails too
+            let unverified = SelfAssessment.Facts(
+                keysGenerated: false, keyFileMode: 0o600, newestBackupAt: env.platform.clock.nowMillis - 3_600_000,
+                newestBackupVerified: false)
+            let unchecked = try await SelfAssessment.run(platform: env.platform, config: proper, facts: unverified)
+            #expect(unchecked.filter { !$0.passed }.map(\.item) == ["backups"])
 
             // a merchant without two-factor fails the coverage item
             try await env.withClient { client in
