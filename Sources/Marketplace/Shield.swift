@@ -66,8 +66,11 @@ public final class Shield: Sendable {
     }
 
     /// Before the request runs: banned, throttled, or carrying an attack signature.
+    /// - Parameter account: the signed-in caller, whose requests draw on a bucket of their own as well, so that
+    ///   one account spread over many addresses is limited like one address.
     public func admit(
-        ip: String, routeClass: RouteClass, request: AttackSignatures.Input, platform: Platform
+        ip: String, account: String? = nil, routeClass: RouteClass, request: AttackSignatures.Input,
+        platform: Platform
     ) async throws -> ShieldVerdict {
         if IPAllowList.contains(settings.allow, ip) { return .allow }
         let now = platform.now
@@ -82,7 +85,10 @@ public final class Shield: Sendable {
                 detail: matches.map(\.rule).joined(separator: ","), strike: true, platform: platform)
             return .blocked(first.attackClass)
         }
-        if settings.rateLimits, let wait = take(ip: ip, routeClass: routeClass, now: now) {
+        if settings.rateLimits,
+            let wait = take(subject: ip, routeClass: routeClass, now: now)
+                ?? account.flatMap({ take(subject: "account:" + $0, routeClass: routeClass, now: now) })
+        {
             Counter(label: "covenant_shield_throttled_total").increment()
             return .throttle(retryAfter: wait)
         }
@@ -145,15 +151,15 @@ public final class Shield: Sendable {
 
     // MARK: State
 
-    /// Token bucket per address and route class; nil when a token was taken, else seconds to wait.
-    private func take(ip: String, routeClass: RouteClass, now: Int64) -> Int? {
+    /// Token bucket per address (or account) and route class; nil when a token was taken, else seconds to wait.
+    private func take(subject: String, routeClass: RouteClass, now: Int64) -> Int? {
         let rate: Double
         let burst: Double
         let key: String
         switch routeClass {
-        case .read: (rate, burst, key) = (settings.readPerSecond, settings.readBurst, "r|" + ip)
-        case .write: (rate, burst, key) = (settings.writePerSecond, settings.writeBurst, "w|" + ip)
-        case .auth: (rate, burst, key) = (settings.authPerSecond, settings.authBurst, "a|" + ip)
+        case .read: (rate, burst, key) = (settings.readPerSecond, settings.readBurst, "r|" + subject)
+        case .write: (rate, burst, key) = (settings.writePerSecond, settings.writeBurst, "w|" + subject)
+        case .auth: (rate, burst, key) = (settings.authPerSecond, settings.authBurst, "a|" + subject)
         case .signed: return nil
         }
         return buckets.withLock { buckets in

@@ -66,6 +66,31 @@ struct ShieldTests {
         }
     }
 
+    @Test("2.2: one account spread over many addresses is limited like one address; other accounts are not")
+    func rateLimitsPerAccount() async throws {
+        var settings = ShieldSettings()
+        settings.readBurst = 5
+        settings.readPerSecond = 1
+        try await Self.with(settings) { env, client in
+            // setup (sign-in and registration are their own class, so they do not spend read tokens)
+            let token = try await client.newSession(login: "13800138971")
+            let other = try await client.newSession(login: "13800138972")
+            // act: five reads from five addresses, then a sixth from a new one
+            for n in 1...5 {
+                let read = try await client.send(
+                    .get, "/api/v1/me", token: token, headers: ["X-Forwarded-For": "198.51.100.\(n)"])
+                #expect(read.status == 200, "\(read.body)")
+            }
+            let throttled = try await client.send(
+                .get, "/api/v1/me", token: token, headers: ["X-Forwarded-For": "198.51.100.6"])
+            // check: the account's bucket is empty; another account on that address still reads
+            #expect(throttled.status == 429 && throttled.headers[.retryAfter] != nil, "\(throttled.body)")
+            let fine = try await client.send(
+                .get, "/api/v1/me", token: other, headers: ["X-Forwarded-For": "198.51.100.6"])
+            #expect(fine.status == 200, "\(fine.body)")
+        }
+    }
+
     @Test("2.2: bursts above the rate limit are throttled with Retry-After; an allow-listed address is not")
     func rateLimits() async throws {
         var settings = ShieldSettings()

@@ -38,7 +38,9 @@ struct ShieldMiddleware: RouterMiddleware {
             path: path, query: request.uri.query ?? "",
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
         let ip = context.peerAddress
-        switch try await platform.shield.admit(ip: ip, routeClass: routeClass, request: input, platform: platform) {
+        switch try await platform.shield.admit(
+            ip: ip, account: context.caller?.accountId, routeClass: routeClass, request: input, platform: platform)
+        {
         case .allow: break
         case .throttle(let wait): throw Problem.throttled(retryAfter: wait)
         case .banned(let wait):
