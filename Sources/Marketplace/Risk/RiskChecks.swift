@@ -93,20 +93,11 @@ public enum RiskChecks {
         token: String? = nil, amountFen: Int64 = 0, platform: Platform
     ) throws -> [String: Double] {
         platform.riskSignals.observe(
-            try observation(
-                kind, account: account, createdAt: createdAt, clientAddress: clientAddress, device: device,
-                token: token, amountFen: amountFen, platform: platform))
-    }
-
-    static func observation(
-        _ kind: RiskEventKind, account: String, createdAt: Int64, clientAddress: String?, device: String? = nil,
-        token: String? = nil, amountFen: Int64 = 0, platform: Platform
-    ) throws -> RiskObservation {
-        RiskObservation(
-            time: platform.now, kind: kind, account: RiskSignals.entity(account), accountCreatedAt: createdAt,
-            device: device.map(RiskSignals.entity),
-            ip: try clientAddress.map { RiskSignals.entity(try Shield.addressIndex($0, platform: platform)) },
-            token: token.map(RiskSignals.entity), amountFen: amountFen)
+            RiskObservation(
+                time: platform.now, kind: kind, account: RiskSignals.entity(account), accountCreatedAt: createdAt,
+                device: device.map(RiskSignals.entity),
+                ip: try clientAddress.map { RiskSignals.entity(try Shield.addressIndex($0, platform: platform)) },
+                token: token.map(RiskSignals.entity), amountFen: amountFen))
     }
 
     /// A sign-in's decision, after the password (and any second factor) passed. A block refuses it; a challenge
@@ -219,8 +210,6 @@ public enum RiskChecks {
             .payout, object: "merchant:\(merchantId)", features: features, caller: caller, platform: platform)
     }
 
-    /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
-    /// in the action's own transaction (with a case when the decision is review).
     /// A dispute closed against a merchant: many lost in 90 days send the merchant to the analysts (2.4.4).
     static func disputeLost(merchantId: String, disputeId: String, platform: Platform) async throws {
         let since = platform.now - 90 * 86_400_000
@@ -242,6 +231,8 @@ public enum RiskChecks {
         }
     }
 
+    /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
+    /// in the action's own transaction (with a case when the decision is review).
     /// - Parameter reviewChallenge: when the caller has no second factor to be asked for, a challenge is
     ///   handled as a review (a case for the analysts) instead of refusing what cannot be confirmed.
     static func decide(
