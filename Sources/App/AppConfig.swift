@@ -99,6 +99,12 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_LOCKOUT_SECONDS"], let n = Int64(value) {
             config.security.lockoutDurationSeconds = n
         }
+        // Dispute deadlines (clause 2.4.4); a value that is not a positive whole number keeps the default.
+        func positive(_ name: String) -> Int64? { env[name].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } }
+        if let n = positive("COVENANT_DISPUTE_RESPONSE_HOURS") { config.security.disputes.merchantResponseHours = n }
+        if let n = positive("COVENANT_DISPUTE_ESCALATE_DAYS") { config.security.disputes.escalateAfterDays = n }
+        if let n = positive("COVENANT_DISPUTE_ARBITRATION_DAYS") { config.security.disputes.arbitrationDays = n }
+        if let n = positive("COVENANT_DISPUTE_APPEAL_DAYS") { config.security.disputes.appealDays = n }
         return config
     }
 }

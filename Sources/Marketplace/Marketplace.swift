@@ -41,6 +41,8 @@ public struct SecuritySettings: Sendable {
     public var platformFeeBasisPoints: Int64 = 500
     /// How long after completion the buyer may review an order line.
     public var reviewWindowDays: Int64 = 30
+    /// Complaint and dispute deadlines: merchant response, negotiation, arbitration, appeal (clause 2.4.4).
+    public var disputes = Disputes.Settings()
 
     public init() {}
 }

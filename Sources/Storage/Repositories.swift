@@ -59,6 +59,12 @@ public enum AccountStore {
             .limit(limit).offset(offset).all(decoding: AccountRow.self)
     }
 
+    /// The active accounts holding a role: the staff to tell when work of theirs is late.
+    public static func activeIds(role: String, on db: any SQLDatabase) async throws -> [String] {
+        try await db.select().column("id").from("accounts").where("role", .equal, role)
+            .where("status", .equal, "active").orderBy("created_at").all(decodingColumn: "id", as: String.self)
+    }
+
     public static func count(role: String, on db: any SQLDatabase) async throws -> Int {
         let row = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from("accounts").where("role", .equal, role).first()

@@ -1,3 +1,4 @@
+import App
 import Domain
 import Foundation
 import HTTPTypes
@@ -314,5 +315,107 @@ struct DisputeTests {
             #expect(late.status == 409)
             try await stack.expectLedgerBalanced("paths")
         }
+    }
+
+    @Test("2.4.4: negotiation's end opens escalation once; a late arbitration is raised with the staff, daily")
+    func negotiationAndArbitrationDeadlines() async throws {
+        try await PaymentStack.with(.sqlite, duplicateRate: 0) { stack in
+            let client = stack.client
+            let platform = stack.env.platform
+            let db = platform.db.sql
+            let (buyer, order, owner) = try await Self.shippedOrder(stack, login: "13800138708")
+            let id = try await Self.open(client, buyer, order)
+            _ = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
+                json: #"{"accept":false,"offerRemedy":"reject","text":"发货时完好。"}"#)
+            let opensAt = try #require(try await DisputeStore.find(id: id, on: db)?.due_at)
+
+            // a second counter later does not push the escalation window back
+            stack.env.clock.advance(seconds: 600)
+            let again = try await client.send(
+                .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
+                json: #"{"accept":false,"offerRemedy":"partial_refund","offerAmountFen":1000,"text":"可退十元。"}"#)
+            #expect(again.json["status"] as? String == "negotiating", "\(again.body)")
+            #expect(try await DisputeStore.find(id: id, on: db)?.due_at == opensAt)
+
+            // act: negotiation's 3 days end; both parties are told once that they may escalate
+            stack.env.clock.advance(seconds: 3 * 86_400 - 660)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0, "not yet")
+            stack.env.clock.advance(seconds: 120)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0, "told once")
+            let row = try #require(try await DisputeStore.find(id: id, on: db))
+            #expect(row.status == "negotiating" && row.due_at == nil)
+            let consumerNotices = try await SecurityNoticeStore.list(accountId: row.consumer_id, on: db)
+            #expect(consumerNotices.filter { $0.message.contains("may now ask the platform") }.count == 1)
+            #expect(try await stack.env.auditCount("dispute.escalation_open") == 1)
+
+            // the consumer escalates; two arbitrators and a compliance officer are on duty
+            let buyerAgain = try await client.token(login: "13800138708")
+            let escalated = try await client.send(.post, "/api/v1/disputes/\(id)/escalate", token: buyerAgain)
+            #expect(escalated.json["status"] as? String == "escalated", "\(escalated.body)")
+            let first = try await TeamAccounts.addPlatformStaff(
+                role: .arbitrator, login: "late1@platform.example", displayName: "仲裁", password: nil,
+                platform: platform)
+            let second = try await TeamAccounts.addPlatformStaff(
+                role: .arbitrator, login: "late2@platform.example", displayName: "仲裁", password: nil,
+                platform: platform)
+            let officer = try await TeamAccounts.addPlatformStaff(
+                role: .complianceOfficer, login: "officer@platform.example", displayName: "合规", password: nil,
+                platform: platform)
+            func lateNotices(_ account: String) async throws -> Int {
+                try await SecurityNoticeStore.list(accountId: account, on: db)
+                    .filter { $0.message.contains("arbitration deadline") }.count
+            }
+
+            // act: 4 days on nothing is due; past 5 days the case is overdue
+            stack.env.clock.advance(seconds: 4 * 86_400)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0)
+            stack.env.clock.advance(seconds: 86_400 + 60)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+
+            // check: the staff and the parties are told, nothing moved, the escrow is frozen
+            for staff in [first.id, second.id, officer.id] { #expect(try await lateNotices(staff) == 1) }
+            let partyNotices = try await SecurityNoticeStore.list(accountId: row.consumer_id, on: db)
+            #expect(partyNotices.contains { $0.message.contains("decision is late") })
+            let overdue = try #require(try await DisputeStore.find(id: id, on: db))
+            #expect(overdue.status == "escalated")
+            #expect(try await Self.status(stack, order) == "shipped")
+            #expect(try await Orders.confirmOverdue(platform: platform) == 0)
+            let timeline = try await DisputeStore.events(disputeId: id, on: db).map(\.kind)
+            #expect(timeline.filter { $0 == "arbitration_overdue" }.count == 1)
+            // the reminder repeats the next day, not before
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0)
+            stack.env.clock.advance(seconds: 86_400)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 1)
+            #expect(try await lateNotices(second.id) == 2)
+            #expect(try await stack.env.auditCount("dispute.arbitration_overdue") == 2)
+
+            // a decision ends the reminders; money waits for the appeal window as usual
+            let arbitrator = try await RouteAuthorizationTests.signInWithTwoFactor(
+                client: client, login: "late1@platform.example", password: first.oneTimePassword)
+            let decided = try await client.send(
+                .post, "/api/v1/staff/disputes/\(id)/decision", token: arbitrator,
+                json: #"{"remedy":"reject","reason":"证据不足。","rule":"规则 4.2"}"#)
+            #expect(decided.json["status"] as? String == "decided", "\(decided.body)")
+            stack.env.clock.advance(seconds: 86_400)
+            #expect(try await Disputes.enforceDeadlines(platform: platform) == 0)
+            #expect(try await lateNotices(second.id) == 2)
+            try await stack.expectLedgerBalanced("late arbitration")
+        }
+    }
+
+    @Test("2.4.4: the dispute deadlines are configurable; nonsense keeps the defaults")
+    func configurableDeadlines() {
+        let set = AppConfig.fromEnvironment([
+            "COVENANT_DISPUTE_RESPONSE_HOURS": "48", "COVENANT_DISPUTE_ESCALATE_DAYS": "2",
+            "COVENANT_DISPUTE_ARBITRATION_DAYS": "4", "COVENANT_DISPUTE_APPEAL_DAYS": "10",
+        ]).security.disputes
+        #expect(
+            [set.merchantResponseHours, set.escalateAfterDays, set.arbitrationDays, set.appealDays] == [48, 2, 4, 10])
+        let nonsense = AppConfig.fromEnvironment([
+            "COVENANT_DISPUTE_RESPONSE_HOURS": "0", "COVENANT_DISPUTE_APPEAL_DAYS": "soon",
+        ]).security.disputes
+        #expect(nonsense.merchantResponseHours == 72 && nonsense.appealDays == 7)
     }
 }

@@ -49,6 +49,7 @@ public struct EvidenceView: Sendable, Codable, Equatable {
 /// may appeal once within 7 days to a different arbitrator; the outcome then moves the money through the same
 /// ledger paths as refunds and releases.
 public enum Disputes {
+    /// The case's deadlines (configurable through `SecuritySettings.disputes`).
     public struct Settings: Sendable {
         public var openWindowDays: Int64 = 15
         public var merchantResponseHours: Int64 = 72
@@ -58,8 +59,6 @@ public enum Disputes {
         public var maxEvidencePerCase = 10
         public init() {}
     }
-
-    static let settings = Settings()
 
     public static func open(
         orderId: String, reason rawReason: String, remedy rawRemedy: String, amountFen: Int64?, text rawText: String,
@@ -78,9 +77,9 @@ public enum Disputes {
                 "The order is \(order.status); a dispute is opened on a shipped or delivered order.")
         }
         if let delivered = order.delivered_at,
-            platform.now > delivered + settings.openWindowDays * 86_400_000
+            platform.now > delivered + platform.settings.disputes.openWindowDays * 86_400_000
         {
-            throw Problem.conflict("Disputes are opened within \(settings.openWindowDays) days of delivery.")
+            throw Problem.conflict("Disputes are opened within \(platform.settings.disputes.openWindowDays) days of delivery.")
         }
         let amount: Int64
         switch remedy {
@@ -96,7 +95,7 @@ public enum Disputes {
             id: Identifiers.make(), orderId: order.id, consumerId: caller.accountId, merchantId: order.merchant_id,
             reason: reason.rawValue, remedy: remedy.rawValue, amountFen: amount,
             status: DisputeStatus.awaitingMerchant.rawValue,
-            dueAt: now + settings.merchantResponseHours * 3_600_000, now: now)
+            dueAt: now + platform.settings.disputes.merchantResponseHours * 3_600_000, now: now)
         let sealed = try await seal(text, author: caller.accountId, dispute: dispute.id, platform: platform)
         // Abuse signals: many claims, or many rejected, go to the risk analysts (a block refuses the case).
         let risk = try await RiskChecks.refundRequest(orderId: order.id, caller: caller, platform: platform)
@@ -110,7 +109,7 @@ public enum Disputes {
             try await remind(
                 dispute.merchant_id,
                 "A consumer opened a dispute about order \(order.id.prefix(8)); "
-                    + "answer within \(settings.merchantResponseHours) hours.", now: now, on: db)
+                    + "answer within \(platform.settings.disputes.merchantResponseHours) hours.", now: now, on: db)
             try await audit("dispute.open", dispute, actor: caller.accountId, platform: platform, on: db)
         }
         return try await view(dispute, caller: caller, platform: platform)
@@ -145,8 +144,11 @@ public enum Disputes {
             }
             dispute.status = try next(dispute, .counter, .merchant).rawValue
             dispute.offer_remedy = offer.rawValue
-            // Negotiation: escalation opens after 3 days; the deadline is when it may.
-            dispute.due_at = now + settings.escalateAfterDays * 86_400_000
+            // Negotiation: escalation opens 3 days after the first answer (the deadline is when it may); a
+            // merchant countering again does not push it back.
+            if from == DisputeStatus.awaitingMerchant.rawValue {
+                dispute.due_at = now + platform.settings.disputes.escalateAfterDays * 86_400_000
+            }
         }
         dispute.updated_at = now
         let sealed = try await seal(text, author: caller.accountId, dispute: dispute.id, platform: platform)
@@ -179,11 +181,11 @@ public enum Disputes {
         let party = try self.party(dispute, caller)
         guard party == .consumer || party == .merchant else { throw Problem.forbidden("Only the parties escalate.") }
         if dispute.status == DisputeStatus.negotiating.rawValue, let allowed = dispute.due_at, platform.now < allowed {
-            throw Problem.conflict("Escalation opens after \(settings.escalateAfterDays) days of negotiation.")
+            throw Problem.conflict("Escalation opens after \(platform.settings.disputes.escalateAfterDays) days of negotiation.")
         }
         let from = dispute.status
         dispute.status = try next(dispute, .escalate, party).rawValue
-        dispute.due_at = platform.now + settings.arbitrationDays * 86_400_000
+        dispute.due_at = platform.now + platform.settings.disputes.arbitrationDays * 86_400_000
         dispute.updated_at = platform.now
         try await commit(
             dispute, from: from, party: party, kind: "escalated", author: caller.accountId, text: nil,
@@ -225,7 +227,7 @@ public enum Disputes {
         dispute.decided_by = caller.accountId
         // An appealed case's second decision is final at once; a first one waits out the appeal window.
         let final = dispute.appealed
-        dispute.due_at = final ? platform.now : platform.now + settings.appealDays * 86_400_000
+        dispute.due_at = final ? platform.now : platform.now + platform.settings.disputes.appealDays * 86_400_000
         dispute.updated_at = platform.now
         let sealed = try await seal(reason, author: caller.accountId, dispute: dispute.id, platform: platform)
         try await commit(
@@ -249,7 +251,7 @@ public enum Disputes {
         let from = dispute.status
         dispute.status = try next(dispute, .appeal, party).rawValue
         dispute.appealed = true
-        dispute.due_at = platform.now + settings.arbitrationDays * 86_400_000
+        dispute.due_at = platform.now + platform.settings.disputes.arbitrationDays * 86_400_000
         dispute.updated_at = platform.now
         let sealed = try await seal(text, author: caller.accountId, dispute: dispute.id, platform: platform)
         try await commit(
@@ -302,8 +304,8 @@ public enum Disputes {
         }
         try await platform.db.transaction { [kind, sealedText] db in
             if let sealedImage, let kind, let image {
-                guard try await DisputeStore.evidenceCount(disputeId: id, on: db) < settings.maxEvidencePerCase else {
-                    throw Problem.conflict("A case holds at most \(settings.maxEvidencePerCase) images.")
+                guard try await DisputeStore.evidenceCount(disputeId: id, on: db) < platform.settings.disputes.maxEvidencePerCase else {
+                    throw Problem.conflict("A case holds at most \(platform.settings.disputes.maxEvidencePerCase) images.")
                 }
                 try await DisputeStore.addEvidence(
                     DisputeEvidenceRow(
@@ -363,15 +365,22 @@ public enum Disputes {
 
     // MARK: Deadlines (the background service, on the platform's clock)
 
-    /// A merchant that did not answer in time: the consumer's request is granted. A decision whose appeal window
-    /// ended (or an appeal's decision) is final: its money moves. Arbitrators late on a case are reminded.
+    /// Each deadline's default outcome:
+    /// - a merchant that did not answer in time: the consumer's request is granted (open to appeal);
+    /// - negotiation has lasted its days: escalation opens and both parties are told they may escalate;
+    /// - an escalated case undecided in time: the platform is late, so it is marked overdue on the timeline,
+    ///   every arbitrator who may decide it and the compliance officers are told, the parties are told, and the
+    ///   reminder repeats daily until someone decides (no money moves without an arbitrator's reasons);
+    /// - a decision whose appeal window ended (or an appeal's decision) is final: its money moves.
     @discardableResult
     public static func enforceDeadlines(platform: Platform, only: String? = nil) async throws -> Int {
         var handled = 0
         let now = platform.now
         let due = try await DisputeStore.overdue(
-            statuses: [DisputeStatus.awaitingMerchant.rawValue, DisputeStatus.decided.rawValue], now: now + 1,
-            on: platform.db.sql)
+            statuses: [
+                DisputeStatus.awaitingMerchant.rawValue, DisputeStatus.negotiating.rawValue,
+                DisputeStatus.escalated.rawValue, DisputeStatus.decided.rawValue,
+            ], now: now + 1, on: platform.db.sql)
         let periods = try await ForceMajeureStore.active(now: now, on: platform.db.sql)
         for var dispute in due where only == nil || dispute.id == only {
             let from = dispute.status
@@ -385,11 +394,38 @@ public enum Disputes {
                     dispute.status = try next(dispute, .merchantTimeout, .system).rawValue
                     dispute.outcome_remedy = dispute.remedy
                     dispute.outcome_amount_fen = dispute.amount_fen
-                    dispute.rule_applied = "merchant did not respond within \(settings.merchantResponseHours) hours"
-                    dispute.due_at = now + settings.appealDays * 86_400_000
+                    dispute.rule_applied = "merchant did not respond within \(platform.settings.disputes.merchantResponseHours) hours"
+                    dispute.due_at = now + platform.settings.disputes.appealDays * 86_400_000
                     dispute.updated_at = now
                     try await commit(
                         dispute, from: from, party: .system, kind: "merchant_timeout", author: nil, text: nil,
+                        platform: platform)
+                } else if from == DisputeStatus.negotiating.rawValue {
+                    dispute.due_at = nil  // no deadline left: either side may escalate from now on
+                    dispute.updated_at = now
+                    try await notify(
+                        dispute, from: from, kind: "escalation_open",
+                        recipients: [dispute.consumer_id, dispute.merchant_id],
+                        "Dispute \(dispute.id.prefix(8)): negotiation has lasted "
+                            + "\(platform.settings.disputes.escalateAfterDays) days; either side may now ask the "
+                            + "platform to decide.", platform: platform)
+                } else if from == DisputeStatus.escalated.rawValue {
+                    dispute.due_at = now + 86_400_000  // the next reminder, until a decision
+                    dispute.updated_at = now
+                    var arbitrators = try await AccountStore.activeIds(
+                        role: Role.arbitrator.rawValue, on: platform.db.sql)
+                    // an appeal is for a different arbitrator than the first decision's
+                    arbitrators.removeAll { $0 == dispute.decided_by && dispute.appealed }
+                    let officers = try await AccountStore.activeIds(
+                        role: Role.complianceOfficer.rawValue, on: platform.db.sql)
+                    try await notify(
+                        dispute, from: from, kind: "arbitration_overdue", recipients: arbitrators + officers,
+                        "Dispute \(dispute.id.prefix(8)) is past its \(platform.settings.disputes.arbitrationDays)-day "
+                            + "arbitration deadline: decide it now.", platform: platform)
+                    try await notify(
+                        dispute, from: from, kind: nil, recipients: [dispute.consumer_id, dispute.merchant_id],
+                        "Dispute \(dispute.id.prefix(8)): the platform's decision is late; the case has been "
+                            + "raised with the arbitrators and compliance officers. The escrow stays frozen.",
                         platform: platform)
                 } else {
                     dispute.status = try next(dispute, .finalize, .system).rawValue
@@ -407,6 +443,25 @@ public enum Disputes {
     }
 
     // MARK: Helpers
+
+    /// A deadline that passed without a change of state: its timeline entry and audit event (`kind`), and the
+    /// notices, saved together; nil `kind` only sends the notices.
+    private static func notify(
+        _ dispute: DisputeRow, from: String, kind: String?, recipients: [String], _ message: String,
+        platform: Platform
+    ) async throws {
+        try await platform.db.transaction { db in
+            let now = platform.now
+            if let kind {
+                guard try await DisputeStore.save(dispute, from: from, on: db) else {
+                    throw Problem.illegalTransition("The case changed meanwhile; reload it.")
+                }
+                try await event(dispute, .system, kind, author: nil, text: nil, now: now, on: db)
+                try await audit("dispute.\(kind)", dispute, actor: nil, platform: platform, on: db)
+            }
+            for recipient in Set(recipients).sorted() { try await remind(recipient, message, now: now, on: db) }
+        }
+    }
 
     /// Saves a transition with its timeline entry and audit event; a case that closes moves the money in the
     /// same transaction (through the order's state machine, so the ledger follows).
