@@ -79,7 +79,8 @@ public enum Disputes {
         if let delivered = order.delivered_at,
             platform.now > delivered + platform.settings.disputes.openWindowDays * 86_400_000
         {
-            throw Problem.conflict("Disputes are opened within \(platform.settings.disputes.openWindowDays) days of delivery.")
+            throw Problem.conflict(
+                "Disputes are opened within \(platform.settings.disputes.openWindowDays) days of delivery.")
         }
         let amount: Int64
         switch remedy {
@@ -181,7 +182,8 @@ public enum Disputes {
         let party = try self.party(dispute, caller)
         guard party == .consumer || party == .merchant else { throw Problem.forbidden("Only the parties escalate.") }
         if dispute.status == DisputeStatus.negotiating.rawValue, let allowed = dispute.due_at, platform.now < allowed {
-            throw Problem.conflict("Escalation opens after \(platform.settings.disputes.escalateAfterDays) days of negotiation.")
+            throw Problem.conflict(
+                "Escalation opens after \(platform.settings.disputes.escalateAfterDays) days of negotiation.")
         }
         let from = dispute.status
         dispute.status = try next(dispute, .escalate, party).rawValue
@@ -304,8 +306,12 @@ public enum Disputes {
         }
         try await platform.db.transaction { [kind, sealedText] db in
             if let sealedImage, let kind, let image {
-                guard try await DisputeStore.evidenceCount(disputeId: id, on: db) < platform.settings.disputes.maxEvidencePerCase else {
-                    throw Problem.conflict("A case holds at most \(platform.settings.disputes.maxEvidencePerCase) images.")
+                guard
+                    try await DisputeStore.evidenceCount(disputeId: id, on: db)
+                        < platform.settings.disputes.maxEvidencePerCase
+                else {
+                    throw Problem.conflict(
+                        "A case holds at most \(platform.settings.disputes.maxEvidencePerCase) images.")
                 }
                 try await DisputeStore.addEvidence(
                     DisputeEvidenceRow(
@@ -394,7 +400,8 @@ public enum Disputes {
                     dispute.status = try next(dispute, .merchantTimeout, .system).rawValue
                     dispute.outcome_remedy = dispute.remedy
                     dispute.outcome_amount_fen = dispute.amount_fen
-                    dispute.rule_applied = "merchant did not respond within \(platform.settings.disputes.merchantResponseHours) hours"
+                    dispute.rule_applied =
+                        "merchant did not respond within \(platform.settings.disputes.merchantResponseHours) hours"
                     dispute.due_at = now + platform.settings.disputes.appealDays * 86_400_000
                     dispute.updated_at = now
                     try await commit(
