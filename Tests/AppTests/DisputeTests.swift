@@ -148,6 +148,15 @@ struct DisputeTests {
                 .post, "/api/v1/staff/disputes/\(id)/decision", token: first,
                 json: #"{"remedy":"reject","reason":"维持。","rule":"规则 4.2"}"#)
             #expect(same.status == 403)
+            // the appeal was put before the arbitrators who may decide it: the second, not the first
+            let db = stack.env.platform.db.sql
+            let arbitratorIds = try await AccountStore.activeIds(role: "arbitrator", on: db)
+            #expect(arbitratorIds.count == 2)
+            for (n, account) in arbitratorIds.enumerated() {
+                let told = try await SecurityNoticeStore.list(accountId: account, on: db)
+                    .filter { $0.message.contains("awaits a decision") }.count
+                #expect(told == (n == 0 ? 0 : 1), "arbitrator \(n + 1)")
+            }
             let final = try await client.send(
                 .post, "/api/v1/staff/disputes/\(id)/decision", token: second,
                 json: #"{"remedy":"full_refund","reason":"照片显示破损。","rule":"规则 4.3：运输破损全额退款"}"#)

@@ -192,6 +192,7 @@ public enum Disputes {
         try await commit(
             dispute, from: from, party: party, kind: "escalated", author: caller.accountId, text: nil,
             platform: platform)
+        try await tellArbitrators(dispute, platform: platform)
         return try await view(dispute, caller: caller, platform: platform)
     }
 
@@ -259,6 +260,7 @@ public enum Disputes {
         try await commit(
             dispute, from: from, party: party, kind: "appealed", author: caller.accountId, text: sealed,
             platform: platform)
+        try await tellArbitrators(dispute, platform: platform)
         return try await view(dispute, caller: caller, platform: platform)
     }
 
@@ -419,10 +421,7 @@ public enum Disputes {
                 } else if from == DisputeStatus.escalated.rawValue {
                     dispute.due_at = now + 86_400_000  // the next reminder, until a decision
                     dispute.updated_at = now
-                    var arbitrators = try await AccountStore.activeIds(
-                        role: Role.arbitrator.rawValue, on: platform.db.sql)
-                    // an appeal is for a different arbitrator than the first decision's
-                    arbitrators.removeAll { $0 == dispute.decided_by && dispute.appealed }
+                    let arbitrators = try await eligibleArbitrators(dispute, platform: platform)
                     let officers = try await AccountStore.activeIds(
                         role: Role.complianceOfficer.rawValue, on: platform.db.sql)
                     try await notify(
@@ -450,6 +449,21 @@ public enum Disputes {
     }
 
     // MARK: Helpers
+
+    /// The arbitrators who may decide the case: all of them, but for an appeal not the first decision's.
+    private static func eligibleArbitrators(_ dispute: DisputeRow, platform: Platform) async throws -> [String] {
+        let all = try await AccountStore.activeIds(role: Role.arbitrator.rawValue, on: platform.db.sql)
+        return all.filter { !(dispute.appealed && $0 == dispute.decided_by) }
+    }
+
+    /// A case escalated or appealed waits for an arbitrator: they are the party that must act now.
+    private static func tellArbitrators(_ dispute: DisputeRow, platform: Platform) async throws {
+        try await notify(
+            dispute, from: dispute.status, kind: nil,
+            recipients: try await eligibleArbitrators(dispute, platform: platform),
+            "Dispute \(dispute.id.prefix(8)) awaits a decision within "
+                + "\(platform.settings.disputes.arbitrationDays) days.", platform: platform)
+    }
 
     /// A deadline that passed without a change of state: its timeline entry and audit event (`kind`), and the
     /// notices, saved together; nil `kind` only sends the notices.
