@@ -117,7 +117,7 @@ struct DisputeTests {
             let id = try await Self.open(client, buyer, order)
             _ = try await client.send(
                 .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
-                json: #"{"accept":false,"offerRemedy":"reject","text":"发货时完好。"}"#)
+                json: #"{"accept":false,"offerRemedy":"replacement","text":"发货时完好，可以换货。"}"#)
             let early = try await client.send(.post, "/api/v1/disputes/\(id)/escalate", token: buyer)
             #expect(early.status == 409, "negotiation lasts 3 days first")
             stack.env.clock.advance(seconds: 3 * 86_400 + 60)
@@ -310,8 +310,8 @@ struct DisputeTests {
             _ = try await client.send(
                 .post, "/api/v1/merchant/disputes/\(second)/response", token: owner2,
                 json: #"{"accept":false,"offerRemedy":"reject","text":"不同意。"}"#)
-            stack.env.clock.advance(seconds: 3 * 86_400 + 60)
-            let again = try await client.token(login: "13800138707")
+            // a flat refusal leaves nothing to negotiate: the consumer may ask the platform at once
+            let again = buyer2
             #expect(
                 try await client.send(.post, "/api/v1/disputes/\(second)/escalate", token: again).json["status"]
                     as? String == "escalated")
@@ -336,7 +336,7 @@ struct DisputeTests {
             let id = try await Self.open(client, buyer, order)
             _ = try await client.send(
                 .post, "/api/v1/merchant/disputes/\(id)/response", token: owner,
-                json: #"{"accept":false,"offerRemedy":"reject","text":"发货时完好。"}"#)
+                json: #"{"accept":false,"offerRemedy":"replacement","text":"可以换货。"}"#)
             let opensAt = try #require(try await DisputeStore.find(id: id, on: db)?.due_at)
 
             // a second counter later does not push the escalation window back

@@ -194,6 +194,56 @@ def journey_dispute(consumer, merchant, server):
     shot(consumer, "2-dispute-settled")
 
 
+def journey_arbitration(consumer, merchant, browser, server):
+    """The merchant refuses outright, so the consumer escalates at once and an arbitrator decides."""
+    buy(consumer, server.base, "手工陶瓷茶杯", 1, "5-arbitration")
+    order_id = latest_order(consumer, server.base)
+    merchant_ships(merchant, server.base, order_id, "5-arbitration")
+    consumer.goto(f"{server.base}/orders/{order_id}")
+    consumer.locator("#open-dispute summary").click()
+    consumer.locator("#dispute-reason").select_option("not_as_described")
+    consumer.locator("#dispute-remedy").select_option("full_refund")
+    consumer.locator("#dispute-text").fill("收到的是另一种颜色的杯子。")
+    consumer.get_by_role("button", name="Open a dispute").click()
+    expect(consumer.get_by_text("Dispute opened")).to_be_visible()
+    dispute_url = consumer.url.split("?")[0]
+
+    merchant.goto(dispute_url)
+    merchant.get_by_label("Offer something else").check()
+    merchant.get_by_label("Merchant's offer").select_option("reject")
+    merchant.locator("#respond-text").fill("颜色与商品页一致，不同意退款。")
+    merchant.get_by_role("button", name="Send answer").click()
+    expect(merchant.locator("#dispute-status")).to_have_text("Negotiating")
+
+    consumer.goto(dispute_url)
+    consumer.get_by_role("button", name="Ask the platform to decide").click()
+    expect(consumer.get_by_text("The platform will decide.")).to_be_visible()
+    expect(consumer.locator("#dispute-status")).to_have_text("With the platform")
+    shot(consumer, "5-arbitration-escalated")
+
+    arbitrator = browser.new_context().new_page()
+    sign_in(arbitrator, server.base, server.login("arbitrator"))
+    arbitrator.goto(f"{server.base}/ops/disputes")
+    expect(arbitrator.get_by_role("heading", name="Arbitration")).to_be_visible()
+    shot(arbitrator, "5-arbitration-queue")
+    arbitrator.locator(f"a[href='/disputes/{dispute_url.rsplit('/', 1)[-1]}']").click()
+    expect(arbitrator.get_by_text("收到的是另一种颜色的杯子。")).to_be_visible()
+    arbitrator.get_by_label("Outcome").select_option("full_refund")
+    arbitrator.get_by_label("Written reason").fill("商品页图片为白色，实物为蓝色，与描述不符。")
+    arbitrator.get_by_label("Rule applied").fill("平台规则 4.3：与描述不符全额退款")
+    shot(arbitrator, "5-arbitration-deciding")
+    arbitrator.get_by_role("button", name="Decide").click()
+    expect(arbitrator.get_by_text("Decision recorded.")).to_be_visible()
+    expect(arbitrator.locator("#dispute-status")).to_have_text("Decided")
+    expect(arbitrator.locator("#dispute-outcome")).to_contain_text("Full refund")
+
+    # both parties see the decision and its rule; the merchant may appeal once
+    merchant.goto(dispute_url)
+    expect(merchant.locator("#dispute-outcome")).to_contain_text("Full refund")
+    expect(merchant.get_by_text("平台规则 4.3：与描述不符全额退款")).to_be_visible()
+    shot(merchant, "5-arbitration-decided")
+
+
 def journey_risk(browser, server):
     consumer = browser.new_context().new_page()
     sign_in(consumer, server.base, server.login("consumer", 1))
@@ -275,6 +325,8 @@ def main():
                        lambda: journey_purchase(browser, server))
             if pair:
                 run("dispute opened, answered with an offer, settled", lambda: journey_dispute(*pair, server))
+                run("dispute refused, escalated and decided by an arbitrator",
+                    lambda: journey_arbitration(*pair, browser, server))
             risky = run("risk analyst claims and labels a review case", lambda: journey_risk(browser, server))
             if risky:
                 run("consumer exports their data, then deletes the account", lambda: journey_rights(risky, server))

@@ -82,6 +82,7 @@ struct AccountPages {
         let receipts = try await AuditQueries.receipts(caller: caller, platform: platform)
         let disclosures = try await ProviderAccess.disclosures(caller: caller, platform: platform)
         let requests = try await Rights.requests(caller: caller, platform: platform)
+        let verification = try await RealName.status(caller: caller, platform: platform)
         let notice = PrivacyNotice.current
         let given = Set(consents.filter(\.current).map(\.purpose))
         return view.page(
@@ -91,6 +92,14 @@ struct AccountPages {
                     "login": profile.login, "displayName": profile.displayName,
                     "kind": view.text("kind_\(profile.kind)"), "twoFactor": profile.twoFactorEnabled,
                     "twoFactorRequired": profile.twoFactorRequired, "since": WebFormat.time(profile.createdAt),
+                    "mayDisableTwoFactor": profile.twoFactorEnabled && caller.kind == .consumer,
+                ],
+                "verification": [
+                    "status": view.text("verification_\(verification.status)"), "statusKey": verification.status,
+                    "reason": verification.reason ?? false,
+                    // Consumers verify here; merchants verify as a business in the merchant API.
+                    "canStart": caller.kind == .consumer && verification.status != "verified",
+                    "awaitingCode": caller.kind == .consumer && verification.status == "pending",
                 ],
                 "noticeVersion": notice.version,
                 "purposes": notice.purposes.map { purpose -> [String: Any] in
@@ -131,6 +140,66 @@ struct AccountPages {
                     ]
                 },
             ])
+    }
+
+    /// Corrects the display name, or the login with the current password (2.3.5).
+    @Sendable func correct(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        func given(_ name: String) -> String? {
+            form[name].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        _ = try await Corrections.correct(
+            CorrectionInput(
+                displayName: given("displayName"), login: given("login"), currentPassword: form["currentPassword"]),
+            caller: context.caller, ip: context.peerAddress, platform: platform)
+        return WebView.redirect("/account?done=corrected#profile")
+    }
+
+    // MARK: Two-factor set-up (2.2, 3.2)
+
+    /// Step 1: a new secret, shown on this page only (the page is `no-store` like every page), with the code form.
+    @Sendable func beginTwoFactor(_ request: Request, context: SignedInContext) async throws -> Response {
+        let enrolment = try await TwoFactor.begin(caller: context.caller, platform: platform)
+        let secret = Array(enrolment.secret)
+        let grouped = stride(from: 0, to: secret.count, by: 4).map { String(secret[$0..<min($0 + 4, secret.count)]) }
+        return WebView(request, caller: context.caller).page(
+            "two-factor",
+            ["enrolling": true, "secret": grouped.joined(separator: " "), "otpauth": enrolment.otpauthURL])
+    }
+
+    /// Step 2: a current code turns it on; the recovery codes are shown once.
+    @Sendable func confirmTwoFactor(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        let codes = try await TwoFactor.confirm(
+            code: try form.require("code").trimmingCharacters(in: .whitespaces), caller: context.caller,
+            platform: platform)
+        return WebView(request, caller: context.caller).page("two-factor", ["showCodes": true, "recoveryCodes": codes])
+    }
+
+    @Sendable func disableTwoFactor(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        try await TwoFactor.disable(
+            code: try form.require("code").trimmingCharacters(in: .whitespaces), caller: context.caller,
+            ip: context.peerAddress, platform: platform)
+        return WebView.redirect("/account?done=two_factor_off#profile")
+    }
+
+    // MARK: Real-name verification (2.3.4)
+
+    /// Name and resident ID number; a code then goes to the account's mobile number.
+    @Sendable func startVerification(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        _ = try await RealName.startConsumer(
+            name: try form.require("name"), residentId: try form.require("residentId"), caller: context.caller,
+            platform: platform)
+        return WebView.redirect("/account?done=verification_code_sent#verification")
+    }
+
+    @Sendable func confirmVerification(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        let result = try await RealName.confirmCode(
+            try form.require("code").trimmingCharacters(in: .whitespaces), caller: context.caller, platform: platform)
+        return WebView.redirect("/account?done=verification_\(result.status)#verification")
     }
 
     @Sendable func notice(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -40,15 +40,21 @@ struct DisputePages {
         values["canMessage"] = dispute.isOpen && (consumer || merchant)
         values["canWithdraw"] = consumer && dispute.isOpen && status != .decided
         values["canAcceptOffer"] = consumer && status == .negotiating && dispute.offerRemedy != nil
-        values["canEscalate"] = (consumer || merchant) && status == .negotiating
+        // Escalation opens when negotiation's time is up, or at once after a flat refusal (no deadline left).
+        let escalationOpen = dispute.dueAt.map { platform.clock.nowMillis >= $0 } ?? true
+        values["canEscalate"] = (consumer || merchant) && status == .negotiating && escalationOpen
+        values["escalatesFrom"] =
+            (consumer || merchant) && status == .negotiating && !escalationOpen
+            ? dispute.dueAt.map { WebFormat.time($0) } ?? false : false
         values["canRespond"] = merchant && status == .awaitingMerchant
         values["canAppeal"] = (consumer || merchant) && status == .decided && !dispute.appealed
         values["canDecide"] = arbitrator && status == .escalated
         values["remedies"] = DisputeRemedy.allCases.map {
             ["value": $0.rawValue, "label": view.text("remedy_\($0.rawValue)")]
         }
-        values["offerRemedies"] = DisputeRemedy.allCases.filter { $0 != .reject }.map {
-            ["value": $0.rawValue, "label": view.text("remedy_\($0.rawValue)")]
+        // The merchant may offer another remedy, or refuse outright (which lets either side escalate at once).
+        values["offerRemedies"] = DisputeRemedy.allCases.map {
+            ["value": $0.rawValue, "label": view.text($0 == .reject ? "offer_refuse" : "remedy_\($0.rawValue)")]
         }
         values["backLink"] = consumer ? "/orders/\(dispute.orderId)" : merchant ? "/merchant" : "/ops/disputes"
         return view.page("dispute", values)

@@ -34,6 +34,12 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     signedIn.post("account/consents/:purpose/withdraw", use: account.withdrawConsent)
     signedIn.post("account/sessions/:id/revoke", use: account.revokeSession)
     signedIn.post("account/delete", use: account.erase)
+    signedIn.post("account/correct", use: account.correct)
+    signedIn.post("account/two-factor", use: account.beginTwoFactor)
+    signedIn.post("account/two-factor/confirm", use: account.confirmTwoFactor)
+    signedIn.post("account/two-factor/disable", use: account.disableTwoFactor)
+    signedIn.post("account/verification", use: account.startVerification)
+    signedIn.post("account/verification/code", use: account.confirmVerification)
     signedIn.get("disputes/:id", use: disputes.dispute)
     signedIn.post("disputes/:id/:action", use: disputes.act)
 

@@ -146,15 +146,20 @@ public enum Disputes {
             dispute.status = try next(dispute, .counter, .merchant).rawValue
             dispute.offer_remedy = offer.rawValue
             // Negotiation: escalation opens 3 days after the first answer (the deadline is when it may); a
-            // merchant countering again does not push it back.
-            if from == DisputeStatus.awaitingMerchant.rawValue {
+            // merchant countering again does not push it back. A flat refusal leaves nothing to negotiate, so
+            // either side may ask the platform at once (as Taobao lets a refused buyer call in the platform).
+            if offer == .reject {
+                dispute.due_at = nil
+            } else if from == DisputeStatus.awaitingMerchant.rawValue {
                 dispute.due_at = now + platform.settings.disputes.escalateAfterDays * 86_400_000
             }
         }
         dispute.updated_at = now
         let sealed = try await seal(text, author: caller.accountId, dispute: dispute.id, platform: platform)
         try await commit(
-            dispute, from: from, party: .merchant, kind: accept ? "accepted" : "countered", author: caller.accountId,
+            dispute, from: from, party: .merchant,
+            kind: accept ? "accepted" : offerRemedy == DisputeRemedy.reject.rawValue ? "refused" : "countered",
+            author: caller.accountId,
             text: sealed, platform: platform)
         return try await view(dispute, caller: caller, platform: platform)
     }
