@@ -192,6 +192,16 @@ public enum Backups {
     }
 
     /// Whether `file` passed `verify` as it is now (its marker names its current SHA-256).
+    /// The newest `.backup` file in a directory and when it was written, if there is one.
+    public static func newest(in directory: String) -> (path: String, writtenAt: Int64)? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".backup") }.compactMap { name -> (String, Int64)? in
+            let path = directory + "/" + name
+            let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            return date.map { (path, Int64($0.timeIntervalSince1970 * 1000)) }
+        }.max { $0.1 < $1.1 }
+    }
+
     public static func isVerified(file: String) -> Bool {
         guard let marker = FileManager.default.contents(atPath: file + ".verified"), let digest = fileDigest(file)
         else { return false }

@@ -16,17 +16,11 @@ struct AssessCommand: AsyncParsableCommand {
         let config = try common.config()
         let attributes = try? FileManager.default.attributesOfItem(atPath: config.keyFilePath)
         let material = try? KeyFile.load(path: config.keyFilePath, createIfMissing: false, nowMillis: 0)
-        let backups = (try? FileManager.default.contentsOfDirectory(atPath: config.dataDir + "/backups")) ?? []
-        let newest = backups.filter { $0.hasSuffix(".backup") }.compactMap { name -> (path: String, at: Date)? in
-            let path = config.dataDir + "/backups/" + name
-            return ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date).map {
-                (path, $0)
-            }
-        }.max { $0.at < $1.at }
+        let newest = Backups.newest(in: config.dataDir + "/backups")
         let facts = SelfAssessment.Facts(
             keysGenerated: material?.origin != .provisioned,
             keyFileMode: (attributes?[.posixPermissions] as? NSNumber)?.intValue,
-            newestBackupAt: newest.map { Int64($0.at.timeIntervalSince1970 * 1000) },
+            newestBackupAt: newest?.writtenAt,
             newestBackupVerified: newest.map { Backups.isVerified(file: $0.path) } ?? false)
         let findings = try await Runtime.withPlatform(config: config) { platform in
             try await SelfAssessment.run(platform: platform, config: config, facts: facts)

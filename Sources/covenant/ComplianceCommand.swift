@@ -28,13 +28,10 @@ struct ComplianceCommand: AsyncParsableCommand {
             let config = try common.config()
             // The newest backup file, as `covenant assess` reads it; the audit log's scheduled backups are added
             // by the report itself.
-            let directory = config.dataDir + "/backups"
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            let newest = files.filter { $0.hasSuffix(".backup") }.compactMap {
-                (try? FileManager.default.attributesOfItem(atPath: directory + "/" + $0))?[.modificationDate] as? Date
-            }.max()
+            let newest = Backups.newest(in: config.dataDir + "/backups")
             let facts = ComplianceReport.Facts(
-                newestBackupFileAt: newest.map { Int64($0.timeIntervalSince1970 * 1000) },
+                newestBackupFileAt: newest?.writtenAt,
+                newestBackupVerified: newest.map { Backups.isVerified(file: $0.path) } ?? false,
                 tlsEnabled: config.tlsEnabled)
             let report = try await Runtime.withPlatform(config: config) { platform in
                 try await ComplianceReport.build(platform: platform, facts: facts)

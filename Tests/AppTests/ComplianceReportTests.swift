@@ -22,7 +22,8 @@ struct ComplianceReportTests {
 
     /// Outside facts of a well-run install: TLS on, a backup an hour old.
     static func healthyFacts(_ env: TestPlatform) -> ComplianceReport.Facts {
-        ComplianceReport.Facts(newestBackupFileAt: env.clock.nowMillis - 3_600_000, tlsEnabled: true)
+        ComplianceReport.Facts(
+            newestBackupFileAt: env.clock.nowMillis - 3_600_000, newestBackupVerified: true, tlsEnabled: true)
     }
 
     /// A consumer (with the consent registration records) and a merchant enrolled in two-factor.
@@ -100,22 +101,27 @@ struct ComplianceReportTests {
         }
     }
 
-    @Test("2.2: without TLS or a recent backup, 2.2 and its umbrella 2.1 fail")
+    @Test("2.2: without TLS, a recent backup, or a verified restore of it, 2.2 and its umbrella 2.1 fail")
     func missingBackupFails() async throws {
         try await TestPlatform.with(.sqlite) { env in
             // setup
             try await Self.populate(env)
             let stale = ComplianceReport.Facts(
-                newestBackupFileAt: env.clock.nowMillis - 30 * 3_600_000, tlsEnabled: true)
-            let plain = ComplianceReport.Facts(newestBackupFileAt: env.clock.nowMillis, tlsEnabled: false)
+                newestBackupFileAt: env.clock.nowMillis - 30 * 3_600_000, newestBackupVerified: true, tlsEnabled: true)
+            let plain = ComplianceReport.Facts(
+                newestBackupFileAt: env.clock.nowMillis, newestBackupVerified: true, tlsEnabled: false)
+            let unverified = ComplianceReport.Facts(
+                newestBackupFileAt: env.clock.nowMillis, newestBackupVerified: false, tlsEnabled: true)
 
             // act
             let old = try await ComplianceReport.build(platform: env.platform, facts: stale)
             let noTLS = try await ComplianceReport.build(platform: env.platform, facts: plain)
+            let untested = try await ComplianceReport.build(platform: env.platform, facts: unverified)
 
             // check
             #expect(old.failedClauses == ["2.1", "2.2"] && !old.passed)
             #expect(noTLS.failedClauses == ["2.1", "2.2"])
+            #expect(untested.failedClauses == ["2.1", "2.2"], "a recent backup never verified by a restore fails")
             let backup = old.clauses.first { $0.id == "2.2" }?.controls.first { $0.name.contains("backup") }
             #expect(backup?.evidence.passed == false)
         }
@@ -163,7 +169,8 @@ struct ComplianceReportTests {
             env.clock.advance(seconds: 25 * 3_600)
             let late = try await ComplianceReport.build(
                 platform: env.platform,
-                facts: ComplianceReport.Facts(newestBackupFileAt: now + 24 * 3_600_000, tlsEnabled: true))
+                facts: ComplianceReport.Facts(
+                    newestBackupFileAt: now + 24 * 3_600_000, newestBackupVerified: true, tlsEnabled: true))
 
             // check: within the clock it passes; past it, 2.3.6 (and the umbrella) fail
             #expect(running.passed, "\(running.clauses.filter { !$0.passed })")

@@ -54,10 +54,13 @@ public struct ComplianceReport: Sendable, Codable, Equatable {
     public struct Facts: Sendable {
         /// Modification time (ms) of the newest file in the backups directory, if any.
         public let newestBackupFileAt: Int64?
+        /// Whether that newest backup passed `covenant backup verify` (a restore, checked) since it was written.
+        public let newestBackupVerified: Bool
         public let tlsEnabled: Bool
 
-        public init(newestBackupFileAt: Int64?, tlsEnabled: Bool) {
+        public init(newestBackupFileAt: Int64?, newestBackupVerified: Bool, tlsEnabled: Bool) {
             self.newestBackupFileAt = newestBackupFileAt
+            self.newestBackupVerified = newestBackupVerified
             self.tlsEnabled = tlsEnabled
         }
     }
@@ -396,11 +399,16 @@ struct Evidence {
         let auditedBackupAt = try backupRow?.decode(column: "at", as: Int64?.self)
         let auditedBackups = try backupRow?.decode(column: "n", as: Int.self) ?? 0
         let newestBackup = [auditedBackupAt, facts.newestBackupFileAt].compactMap { $0 }.max()
+        // A backup counts once it is recent and a restore of the newest file was verified (as `assess` demands).
+        let verified =
+            facts.newestBackupVerified
+            ? "the newest file in the backups directory passed `covenant backup verify`"
+            : "the newest file in the backups directory has not passed `covenant backup verify`"
         let backup = check(
-            newestBackup.map { now - $0 <= ComplianceReport.backupMaxAge } ?? false,
+            newestBackup.map { now - $0 <= ComplianceReport.backupMaxAge } ?? false && facts.newestBackupVerified,
             newestBackup.map {
                 "newest backup created \(iso($0)) (\((now - $0) / ComplianceReport.hour) h ago, at most 24 h allowed); "
-                    + "\(auditedBackups) scheduled backups in the audit log; check one with `covenant backup verify`"
+                    + "\(verified); \(auditedBackups) scheduled backups in the audit log"
             } ?? "no backup found (neither in the audit log nor in the backups directory)")
         let tls = check(facts.tlsEnabled, facts.tlsEnabled ? "TLS is configured" : "TLS is not configured")
         let banned = try await count("SELECT COUNT(*) AS n FROM shield_bans WHERE until > \(bind: now)")
