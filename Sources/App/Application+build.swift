@@ -241,6 +241,7 @@ public func buildApplication(
         services: [
             PeriodicService.auditIntegration(platform), PeriodicService.retention(platform),
             PeriodicService.orderTimers(platform),
+            PeriodicService.maintenanceJobs(platform),
         ]
             + (config.backupIntervalHours > 0
                 ? [

@@ -67,6 +67,14 @@ extension PeriodicService {
         }
     }
 
+    /// Runs the key maintenance jobs started from the operations console (re-wrap, re-index), with progress.
+    public static func maintenanceJobs(_ platform: Platform, every interval: Duration = .seconds(2)) -> Self {
+        PeriodicService(name: "maintenance jobs", interval: interval, logger: platform.logger) {
+            let ran = try await MaintenanceJobs.runQueued(platform: platform)
+            if ran > 0 { platform.logger.notice("maintenance jobs finished", metadata: ["count": "\(ran)"]) }
+        }
+    }
+
     /// Cancels unpaid orders whose payment window has passed; the deadlines live in the database, so they
     /// survive restarts.
     public static func orderTimers(_ platform: Platform, every interval: Duration = .seconds(15)) -> Self {

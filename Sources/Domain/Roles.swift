@@ -73,7 +73,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
                 .readAudit, .listAccounts, .revealPersonalData, .handlePrivacyRequests, .reviewVerifications,
                 .reviewListings, .declareForceMajeure, .enforceRules, .publishRules, .manageProviders,
             ]
-        case .securityOfficer: [.readAudit, .unlockAccounts, .handleIncidents]
+        case .securityOfficer: [.readAudit, .unlockAccounts, .handleIncidents, .maintainKeys]
         case .provider: []
         }
     }
@@ -114,4 +114,6 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case manageProviders = "providers.manage"
     /// Register incidents, analyse their impact, notify people and report to the regulator (2.3.6).
     case handleIncidents = "incidents.handle"
+    /// Start data-key re-wraps and login re-indexes after a key rotation (2.3.2).
+    case maintainKeys = "keys.maintain"
 }

@@ -1346,6 +1346,25 @@ public enum DataCatalog {
                 Column("updated_at", .operational, .general, "When it last changed."),
             ]),
         Table(
+            "maintenance_jobs",
+            summary: "Long maintenance operations started from the operations console (data-key re-wrap, login "
+                + "re-index) and their progress; the audit log keeps who started each one for good.",
+            retention: .months(12, after: "the job finishes"), legalBasis: Basis.keys,
+            [
+                Column("id", .operational, .general, form: .identifier, "Random id."),
+                Column("kind", .operational, .general, "keys.rewrap or keys.reindex."),
+                Column(
+                    "requested_by", .personal, .general, form: .identifier,
+                    "The staff account that started the job (an account id)."),
+                Column("status", .operational, .general, "queued, running, done or failed."),
+                Column("done", .operational, .general, "How many items were processed so far."),
+                Column("total", .operational, .general, "How many items there were to process."),
+                Column("error", .operational, .general, "The error's type when the job failed (never its text)."),
+                Column("created_at", .operational, .general, "When the job was started."),
+                Column("updated_at", .operational, .general, "When its progress last changed."),
+                Column("finished_at", .operational, .general, "When it finished."),
+            ]),
+        Table(
             "shield_bans",
             summary: "Addresses the intrusion shield banned, until when and why (clause 2.2); shared by all instances.",
             retention: .months(6, after: "the ban ends"), legalBasis: Basis.networkLog,

@@ -15,6 +15,7 @@ enum Schema {
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
         CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
+        CreateMaintenanceJobs(),
     ]
 }
 
@@ -1001,5 +1002,29 @@ struct AddShippingDeadline: AsyncMigration {
         if let sql = db as? any SQLDatabase { try await sql.drop(index: "orders_by_ship_due").run() }
         try await db.schema("orders").deleteField("shipping_late_at").update()
         try await db.schema("orders").deleteField("ship_due_at").update()
+    }
+}
+
+/// Long maintenance operations started from the operations console (key re-wrap, re-index), run by the
+/// background service with their progress, so the page can show it (issues 4 and 10).
+struct CreateMaintenanceJobs: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("maintenance_jobs")
+            .field("id", .string, .identifier(auto: false))
+            .field("kind", .string, .required)
+            .field("requested_by", .string, .required)
+            .field("status", .string, .required)
+            .field("done", .int64, .required)
+            .field("total", .int64, .required)
+            .field("error", .string)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .field("finished_at", .int64)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "maintenance_jobs_by_status").on("maintenance_jobs").column("status").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("maintenance_jobs").delete()
     }
 }

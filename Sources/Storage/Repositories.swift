@@ -1085,3 +1085,85 @@ public enum WaybillStore {
         ).run()
     }
 }
+
+public struct MaintenanceJobRow: Codable, Sendable, Equatable {
+    public var id: String
+    public var kind: String
+    public var requested_by: String
+    /// queued, running, done or failed.
+    public var status: String
+    public var done: Int64
+    public var total: Int64
+    /// The error's type when it failed (never its message, which could quote data).
+    public var error: String?
+    public var created_at: Int64
+    public var updated_at: Int64
+    public var finished_at: Int64?
+
+    public init(id: String, kind: String, requestedBy: String, now: Int64) {
+        self.id = id
+        self.kind = kind
+        self.requested_by = requestedBy
+        self.status = "queued"
+        self.done = 0
+        self.total = 0
+        self.created_at = now
+        self.updated_at = now
+    }
+}
+
+public enum MaintenanceJobStore {
+    public static func insert(_ row: MaintenanceJobRow, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "maintenance_jobs").model(row).run()
+    }
+
+    public static func find(id: String, on db: any SQLDatabase) async throws -> MaintenanceJobRow? {
+        try await db.select().column("*").from("maintenance_jobs").where("id", .equal, id)
+            .first(decoding: MaintenanceJobRow.self)
+    }
+
+    public static func recent(limit: Int, on db: any SQLDatabase) async throws -> [MaintenanceJobRow] {
+        try await db.select().column("*").from("maintenance_jobs").orderBy("created_at", .descending)
+            .orderBy("id").limit(limit).all(decoding: MaintenanceJobRow.self)
+    }
+
+    /// A job of this kind not finished yet, if any (one at a time per kind).
+    public static func unfinished(kind: String, on db: any SQLDatabase) async throws -> MaintenanceJobRow? {
+        try await db.select().column("*").from("maintenance_jobs").where("kind", .equal, kind)
+            .where("status", .in, ["queued", "running"]).first(decoding: MaintenanceJobRow.self)
+    }
+
+    /// Takes the oldest queued job for this instance; another instance taking it first wins (nil here).
+    public static func claimNext(now: Int64, on db: any SQLDatabase) async throws -> MaintenanceJobRow? {
+        guard
+            let next = try await db.select().column("*").from("maintenance_jobs").where("status", .equal, "queued")
+                .orderBy("created_at").limit(1).first(decoding: MaintenanceJobRow.self)
+        else { return nil }
+        let claimed = try await db.raw(
+            """
+            UPDATE maintenance_jobs SET status = 'running', updated_at = \(bind: now)
+            WHERE id = \(bind: next.id) AND status = 'queued' RETURNING id
+            """
+        ).first()
+        return claimed == nil ? nil : next
+    }
+
+    public static func progress(id: String, done: Int64, total: Int64, now: Int64, on db: any SQLDatabase)
+        async throws
+    {
+        try await db.update("maintenance_jobs").set("done", to: done).set("total", to: total)
+            .set("updated_at", to: now).where("id", .equal, id).run()
+    }
+
+    public static func finish(id: String, error: String?, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("maintenance_jobs").set("status", to: error == nil ? "done" : "failed")
+            .set("error", to: error).set("updated_at", to: now).set("finished_at", to: now)
+            .where("id", .equal, id).run()
+    }
+
+    /// Jobs left running by an instance that stopped go back to the queue (the operations are idempotent).
+    public static func requeueStale(before cutoff: Int64, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("maintenance_jobs").set("status", to: "queued").set("updated_at", to: now)
+            .where("status", .equal, "running").where("updated_at", .lessThan, cutoff).run()
+    }
+}

@@ -104,6 +104,8 @@ struct WebView {
                 "risk": permissions.contains(.reviewRisk), "arbitrate": permissions.contains(.arbitrate),
                 "listings": permissions.contains(.reviewListings), "incidents": permissions.contains(.handleIncidents),
                 "rights": permissions.contains(.handlePrivacyRequests), "audit": permissions.contains(.readAudit),
+                "governance": permissions.contains(.enforceRules), "providers": permissions.contains(.manageProviders),
+                "keys": permissions.contains(.maintainKeys),
             ]
         }
         if let done = URLComponents(string: "?" + query)?.queryItems?.first(where: { $0.name == "done" })?.value,

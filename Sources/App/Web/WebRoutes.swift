@@ -13,6 +13,7 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     let merchant = MerchantPages(platform: platform, maxBodyBytes: maxBodyBytes)
     let disputes = DisputePages(platform: platform, maxBodyBytes: maxBodyBytes)
     let ops = OperationsPages(platform: platform, maxBodyBytes: maxBodyBytes)
+    let keys = OperationsKeyPages(platform: platform)
 
     router.get("static/:file", use: StaticFiles.serve)
 
@@ -62,6 +63,9 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     merchants.post("products", use: requiring(.manageListings, merchant.createListing))
     merchants.post("products/:id/withdraw", use: requiring(.manageListings, merchant.withdrawListing))
     merchants.post("payouts", use: requiring(.requestPayouts, merchant.payout))
+    merchants.post("staff", use: requiring(.manageMerchantStaff, merchant.addStaff))
+    // No permission names appellants: the handler checks `Sanctions.requireAppellant` (the owner).
+    merchants.post("sanctions/:id/appeal", use: merchant.appealSanction)
 
     let staff = web.group("ops", context: StaffContext.self)
     staff.get("", use: ops.dashboard)
@@ -74,6 +78,19 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     staff.get("incidents", use: requiring(.handleIncidents, ops.incidents))
     staff.get("rights", use: requiring(.handlePrivacyRequests, ops.rights))
     staff.get("audit", use: requiring(.readAudit, ops.audit))
+    staff.get("keys", use: requiring(.maintainKeys, keys.keys))
+    staff.post("keys/jobs/:kind", use: requiring(.maintainKeys, keys.start))
+    staff.get("violations", use: requiring(.enforceRules, ops.violations))
+    staff.post("violations", use: requiring(.enforceRules, ops.recordFinding))
+    staff.post("violations/:id/decision", use: requiring(.enforceRules, ops.decideViolation))
+    staff.get("sanctions", use: requiring(.enforceRules, ops.sanctions))
+    staff.post("sanctions", use: requiring(.enforceRules, ops.impose))
+    staff.post("sanctions/:id/lift", use: requiring(.enforceRules, ops.liftSanction))
+    staff.post("sanctions/appeals/:id/decision", use: requiring(.enforceRules, ops.decideAppeal))
+    staff.get("providers", use: requiring(.manageProviders, ops.providers))
+    staff.post("providers", use: requiring(.manageProviders, ops.registerProvider))
+    staff.post("providers/:id/assessments", use: requiring(.manageProviders, ops.assessProvider))
+    staff.post("providers/:id/status", use: requiring(.manageProviders, ops.setProviderStatus))
 }
 
 /// The pages' style sheet and icons, from the App bundle; cached, since their names change with their content
