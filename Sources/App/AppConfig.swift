@@ -29,6 +29,8 @@ public struct AppConfig: Sendable {
     /// The intrusion shield's limits and allow-list (clause 2.2).
     public var shield = ShieldSettings()
     public var security = SecuritySettings()
+    /// Share the risk engine's counters with other instances through the database (always on PostgreSQL).
+    public var shareRiskSignals = false
     /// The identity-verification provider (real-name checks): its base URL and the base64 HMAC secret that
     /// signs requests to it. Without them, identity checks answer 503 (`serve --demo` runs a sandbox).
     public var identityProviderURL: String?
@@ -99,6 +101,7 @@ public struct AppConfig: Sendable {
         if let value = env["COVENANT_LOCKOUT_SECONDS"], let n = Int64(value) {
             config.security.lockoutDurationSeconds = n
         }
+        if env["COVENANT_RISK_SHARE_SIGNALS"] == "1" { config.shareRiskSignals = true }
         // Dispute deadlines (clause 2.4.4); a value that is not a positive whole number keeps the default.
         func positive(_ name: String) -> Int64? { env[name].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } }
         if let n = positive("COVENANT_DISPUTE_RESPONSE_HOURS") { config.security.disputes.merchantResponseHours = n }

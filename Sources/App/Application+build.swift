@@ -243,6 +243,9 @@ public func buildApplication(
             PeriodicService.orderTimers(platform),
             PeriodicService.maintenanceJobs(platform),
         ]
+            // On PostgreSQL several instances may serve together: their risk counters count each other's traffic.
+            + (platform.db.location.isPostgres || config.shareRiskSignals
+                ? [PeriodicService.riskSignals(platform)] : [])
             + (config.backupIntervalHours > 0
                 ? [
                     PeriodicService.backups(

@@ -67,6 +67,14 @@ extension PeriodicService {
         }
     }
 
+    /// Publishes this instance's risk observations and applies the other instances' (clause 2.4.3).
+    public static func riskSignals(_ platform: Platform, every interval: Duration = .seconds(1)) -> Self {
+        platform.riskSignals.startSharing()
+        return PeriodicService(name: "risk signal exchange", interval: interval, logger: platform.logger) {
+            try await platform.riskSignals.exchange(platform: platform)
+        }
+    }
+
     /// Runs the key maintenance jobs started from the operations console (re-wrap, re-index), with progress.
     public static func maintenanceJobs(_ platform: Platform, every interval: Duration = .seconds(2)) -> Self {
         PeriodicService(name: "maintenance jobs", interval: interval, logger: platform.logger) {

@@ -1346,6 +1346,34 @@ public enum DataCatalog {
                 Column("updated_at", .operational, .general, "When it last changed."),
             ]),
         Table(
+            "risk_signals",
+            summary: "The risk engine's observations, published by each instance for the others, so that the "
+                + "sliding-window counters of every instance count all the traffic (clause 2.4.3). Entities are "
+                + "numbers drawn from keyed pseudonyms; kept one day, the longest window.",
+            retention: .days(1, after: "the observation"), legalBasis: Basis.risk,
+            [
+                Column("seq", .operational, .general, form: .identifier, "Number given by the database."),
+                Column("instance", .operational, .general, "Which server instance observed it (a random id)."),
+                Column("at", .operational, .general, "When it was observed."),
+                Column("kind", .operational, .general, "The event kind, or payment_failed for a decline."),
+                Column(
+                    "account", .personal, .general, form: .hash,
+                    "The account, as a number drawn from its id (SHA-256, truncated)."),
+                Column("account_created_at", .operational, .general, "When the account was created."),
+                Column(
+                    "device", .personal, .general, form: .hash,
+                    "The device, as a number drawn from its keyed blind index."),
+                Column(
+                    "ip", .personal, .general, form: .hash,
+                    "The network address, as a number drawn from its keyed blind index."),
+                Column(
+                    "token", .personal, .general, form: .hash,
+                    "The payment card, as a number drawn from a keyed index of its brand and last four digits."),
+                Column("address", .personal, .general, form: .hash, "The shipping address, as a keyed number."),
+                Column("merchant", .operational, .general, form: .hash, "The merchant, as a number drawn from its id."),
+                Column("amount_fen", .transaction, .general, "The amount of the event, in fen."),
+            ]),
+        Table(
             "maintenance_jobs",
             summary: "Long maintenance operations started from the operations console (data-key re-wrap, login "
                 + "re-index) and their progress; the audit log keeps who started each one for good.",

@@ -41,6 +41,8 @@ public struct GradientBoostedModel: Sendable {
     let catBoundaries: [Int32]
     let catThresholdStart: [Int]
     let catThreshold: [UInt32]
+    /// The same trees laid out to be walked four at a time (what scoring uses).
+    private var interleaved: InterleavedTrees?
 
     /// Reads a LightGBM text model.
     public init(text: String) throws(LoadError) {
@@ -151,6 +153,7 @@ public struct GradientBoostedModel: Sendable {
         self.catBoundaries = catBoundaries
         self.catThresholdStart = catThresholdStart
         self.catThreshold = catThreshold
+        self.interleaved = InterleavedTrees(self)
     }
 
     /// The sum of every tree's leaf for `features` (in `featureNames` order; NaN is missing).
@@ -159,6 +162,14 @@ public struct GradientBoostedModel: Sendable {
     }
 
     public func rawScore(_ features: UnsafeBufferPointer<Double>) -> Double {
+        if let interleaved, !features.isEmpty, features.count >= interleaved.featureCount {
+            return interleaved.rawScore(features)
+        }
+        return rawScoreByTree(features)
+    }
+
+    /// One tree after another, reading a short row's absent features as missing: the reference walk.
+    func rawScoreByTree(_ features: UnsafeBufferPointer<Double>) -> Double {
         var sum = 0.0
         for tree in 0..<treeCount { sum += leafValue[treeLeafStart[tree] + leaf(tree, features)] }
         return sum

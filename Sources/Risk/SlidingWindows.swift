@@ -38,6 +38,8 @@ public struct WindowedTotals: Sendable {
         for window in RiskWindow.allCases {
             let epoch = time / window.bucketMillis
             let slot = window.rawValue * RiskWindow.buckets + Int(epoch % Int64(RiskWindow.buckets))
+            // An event older than this window (another instance's, arriving late) must not clear newer counts.
+            if epochs[slot] > epoch { continue }
             if epochs[slot] != epoch {
                 epochs[slot] = epoch
                 counts[slot] = 0

@@ -15,7 +15,7 @@ enum Schema {
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
         CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
-        CreateMaintenanceJobs(),
+        CreateMaintenanceJobs(), CreateRiskSignals(),
     ]
 }
 
@@ -1026,5 +1026,31 @@ struct CreateMaintenanceJobs: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("maintenance_jobs").delete()
+    }
+}
+
+/// The risk engine's observations, published by each instance and read by the others, so that every instance's
+/// sliding-window counters see the traffic of all (clause 2.4.3). Entities are numbers drawn from keyed pseudonyms.
+struct CreateRiskSignals: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("risk_signals")
+            .field("seq", .int64, .identifier(auto: true))
+            .field("instance", .string, .required)
+            .field("at", .int64, .required)
+            .field("kind", .string, .required)
+            .field("account", .int64, .required)
+            .field("account_created_at", .int64, .required)
+            .field("device", .int64)
+            .field("ip", .int64)
+            .field("token", .int64)
+            .field("address", .int64)
+            .field("merchant", .int64)
+            .field("amount_fen", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "risk_signals_by_time").on("risk_signals").column("at").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("risk_signals").delete()
     }
 }

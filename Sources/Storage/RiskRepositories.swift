@@ -180,3 +180,60 @@ public enum RiskStore {
         )
     }
 }
+
+/// One observation as an instance published it (the database numbers it: `seq`).
+public struct RiskSignalRow: Codable, Sendable, Equatable {
+    public var instance: String
+    public var at: Int64
+    /// An event kind, or `payment_failed` for a decline counted against its network.
+    public var kind: String
+    public var account: Int64
+    public var account_created_at: Int64
+    public var device: Int64?
+    public var ip: Int64?
+    public var token: Int64?
+    public var address: Int64?
+    public var merchant: Int64?
+    public var amount_fen: Int64
+
+    public init(
+        instance: String, at: Int64, kind: String, account: Int64, accountCreatedAt: Int64, device: Int64?,
+        ip: Int64?, token: Int64?, address: Int64?, merchant: Int64?, amountFen: Int64
+    ) {
+        self.instance = instance
+        self.at = at
+        self.kind = kind
+        self.account = account
+        self.account_created_at = accountCreatedAt
+        self.device = device
+        self.ip = ip
+        self.token = token
+        self.address = address
+        self.merchant = merchant
+        self.amount_fen = amountFen
+    }
+}
+
+public enum RiskSignalStore {
+    /// One statement for a batch (the database numbers the rows). On PostgreSQL, writers take turns (a
+    /// transaction lock), so rows become visible in the order of their numbers and a reader that remembers the
+    /// last number it read misses none.
+    public static func insert(_ rows: [RiskSignalRow], postgres: Bool, on db: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
+        if postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey))").run() }
+        try await db.insert(into: "risk_signals").models(rows, nilEncodingStrategy: .asNil).run()
+    }
+
+    static let lockKey: Int64 = 0x5249_534B  // "RISK"
+
+    /// Other instances' observations numbered after `seq` and not older than `since`, in order.
+    public static func others(
+        after seq: Int64, since: Int64, excluding instance: String, limit: Int,
+        on db: any SQLDatabase
+    ) async throws -> [(seq: Int64, row: RiskSignalRow)] {
+        try await db.select().column("*").from("risk_signals").where("seq", .greaterThan, seq)
+            .where("at", .greaterThanOrEqual, since).where("instance", .notEqual, instance).orderBy("seq")
+            .limit(limit).all()
+            .map { (try $0.decode(column: "seq", as: Int64.self), try $0.decode(model: RiskSignalRow.self)) }
+    }
+}

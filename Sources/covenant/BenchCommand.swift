@@ -14,7 +14,7 @@ import Storage
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure hot paths and print figures.",
-        subcommands: [Audit.self, ShopBench.self, ShieldBench.self, RiskBench.self])
+        subcommands: [Audit.self, ShopBench.self, ShieldBench.self, RiskBench.self, RiskShareBench.self])
 
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -40,6 +40,37 @@ struct ModelParityTests {
         #expect(checked == 300)
     }
 
+    @Test("2.4.3: walking four trees at a time scores bit for bit as walking them one by one")
+    func interleavedWalkIsExact() throws {
+        let bundled = try String(
+            contentsOf: #require(
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                    .appendingPathComponent("../../Sources/Marketplace/Resources/risk-model.txt")),
+            encoding: .utf8)
+        var generator = SystemRandomNumberGenerator()
+        for text in [try Self.fixture("parity_model.txt"), bundled] {
+            let model = try GradientBoostedModel(text: text)
+            for _ in 0..<2_000 {
+                // Missing values, exact and near zeros, negatives, large and fractional values: every routing rule.
+                let row = (0..<model.featureNames.count).map { _ -> Double in
+                    switch Int.random(in: 0..<6, using: &generator) {
+                    case 0: .nan
+                    case 1: 0
+                    case 2: Double.random(in: -1e-36...1e-36, using: &generator)
+                    case 3: Double(Int.random(in: -3...40, using: &generator))
+                    default: Double.random(in: -1_000...100_000, using: &generator)
+                    }
+                }
+                let fast = model.rawScore(row)
+                let reference = row.withUnsafeBufferPointer { model.rawScoreByTree($0) }
+                #expect(fast.bitPattern == reference.bitPattern, "\(row)")
+            }
+            // a row shorter than the model's features reads the absent ones as missing, as before
+            let short = [Double](repeating: 1, count: model.featureNames.count - 1)
+            #expect(model.rawScore(short) == short.withUnsafeBufferPointer { model.rawScoreByTree($0) })
+        }
+    }
+
     @Test("2.4.3: a model with a one-leaf tree, and malformed models refused with a reason")
     func edgeCases() throws {
         let oneLeaf = """

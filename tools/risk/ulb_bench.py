@@ -51,6 +51,7 @@ def main():
     parser.add_argument("covenant")
     parser.add_argument("--trees", type=int, default=400)
     parser.add_argument("--single", type=int, default=5000, help="rows for the single-row timing")
+    parser.add_argument("--keep-model", help="also save the trained model here (to study or benchmark it)")
     args = parser.parse_args()
     import numpy as np
     import lightgbm as lgb
@@ -71,6 +72,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         model = os.path.join(tmp, "model.txt")
         booster.save_model(model)
+        if args.keep_model:
+            booster.save_model(args.keep_model)
         start = time.perf_counter()
         batch = booster.predict(test, num_threads=1)
         batch_us = (time.perf_counter() - start) / len(test) * 1e6
