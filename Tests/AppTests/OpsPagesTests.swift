@@ -286,4 +286,49 @@ struct OpsPagesTests {
             }
         }
     }
+
+    /// Every operations page and form, with the permission it needs (a route without a row fails the test).
+    static let permissions: [String: Permission?] = [
+        "GET /ops": nil, "GET /ops/risk": .reviewRisk, "POST /ops/risk/{id}/claim": .reviewRisk,
+        "POST /ops/risk/{id}/decision": .reviewRisk, "GET /ops/disputes": .arbitrate,
+        "GET /ops/listings": .reviewListings, "POST /ops/listings/{id}/decision": .reviewListings,
+        "GET /ops/incidents": .handleIncidents, "GET /ops/rights": .handlePrivacyRequests, "GET /ops/audit": .readAudit,
+        "GET /ops/keys": .maintainKeys, "POST /ops/keys/jobs/{kind}": .maintainKeys,
+        "GET /ops/violations": .enforceRules, "POST /ops/violations": .enforceRules,
+        "POST /ops/violations/{id}/decision": .enforceRules, "GET /ops/sanctions": .enforceRules,
+        "POST /ops/sanctions": .enforceRules, "POST /ops/sanctions/{id}/lift": .enforceRules,
+        "POST /ops/sanctions/appeals/{id}/decision": .enforceRules, "GET /ops/providers": .manageProviders,
+        "POST /ops/providers": .manageProviders, "POST /ops/providers/{id}/assessments": .manageProviders,
+        "POST /ops/providers/{id}/status": .manageProviders,
+    ]
+
+    @Test("2.3.3: every operations page and form refuses exactly the staff roles without its permission")
+    func everyOpsRouteAgainstEveryRole() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            let routes = buildRouter(platform: env.platform, config: env.config).routes
+                .map { "\($0.method) \($0.path)" }.filter { $0.contains(" /ops") }
+            #expect(
+                Set(routes) == Set(Self.permissions.keys),
+                "routes without a row: \(Set(routes).subtracting(Self.permissions.keys))")
+            try await env.withClient { client in
+                let roles: [Role] = [.admin, .support, .riskAnalyst, .arbitrator, .complianceOfficer, .securityOfficer]
+                for role in roles {
+                    var (browser, _) = try await Self.staff(
+                        role, login: "\(role.rawValue.replacingOccurrences(of: "_", with: "-"))@table.example",
+                        client: client, env: env)
+                    for route in routes.sorted() {
+                        let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+                        let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                            .replacingOccurrences(of: "{kind}", with: "no-such-kind")
+                        let reply = parts[0] == "GET" ? try await browser.get(path) : try await browser.post(path, [:])
+                        let needed = Self.permissions[route] ?? nil
+                        let allowed = needed.map { role.permissions.contains($0) } ?? true
+                        #expect(
+                            (reply.status == 403) != allowed,
+                            "\(route) as \(role.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")")
+                    }
+                }
+            }
+        }
+    }
 }

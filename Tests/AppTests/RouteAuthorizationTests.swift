@@ -168,7 +168,7 @@ struct RouteAuthorizationTests {
     func everyRouteAgainstEveryRole(backend: Backend) async throws {
         try await TestPlatform.with(backend) { env in
             let router = buildRouter(platform: env.platform, config: env.config)
-            // The web pages have their own table (WebTests): they sign in with cookies, not bearer tokens.
+            // The operations pages have their own table (OpsPagesTests): they sign in with cookies, not bearer tokens.
             let routes = router.routes.map { "\($0.method) \($0.path)" }.filter {
                 $0.contains(" /api/") || $0.contains(" /health/") || $0.hasSuffix(" /metrics")
             }

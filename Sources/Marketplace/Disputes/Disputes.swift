@@ -419,10 +419,14 @@ public enum Disputes {
                     dispute.updated_at = now
                     try await notify(
                         dispute, from: from, kind: "escalation_open",
-                        recipients: [dispute.consumer_id, dispute.merchant_id],
-                        "Dispute \(dispute.id.prefix(8)): negotiation has lasted "
-                            + "\(platform.settings.disputes.escalateAfterDays) days; either side may now ask the "
-                            + "platform to decide.", platform: platform)
+                        [
+                            (
+                                [dispute.consumer_id, dispute.merchant_id],
+                                "Dispute \(dispute.id.prefix(8)): negotiation has lasted "
+                                    + "\(platform.settings.disputes.escalateAfterDays) days; either side may now "
+                                    + "ask the platform to decide."
+                            )
+                        ], platform: platform)
                 } else if from == DisputeStatus.escalated.rawValue {
                     dispute.due_at = now + 86_400_000  // the next reminder, until a decision
                     dispute.updated_at = now
@@ -430,14 +434,21 @@ public enum Disputes {
                     let officers = try await AccountStore.activeIds(
                         role: Role.complianceOfficer.rawValue, on: platform.db.sql)
                     try await notify(
-                        dispute, from: from, kind: "arbitration_overdue", recipients: arbitrators + officers,
-                        "Dispute \(dispute.id.prefix(8)) is past its \(platform.settings.disputes.arbitrationDays)-day "
-                            + "arbitration deadline: decide it now.", platform: platform)
-                    try await notify(
-                        dispute, from: from, kind: nil, recipients: [dispute.consumer_id, dispute.merchant_id],
-                        "Dispute \(dispute.id.prefix(8)): the platform's decision is late; the case has been "
-                            + "raised with the arbitrators and compliance officers. The escrow stays frozen.",
-                        platform: platform)
+                        dispute, from: from, kind: "arbitration_overdue",
+                        [
+                            (
+                                arbitrators + officers,
+                                "Dispute \(dispute.id.prefix(8)) is past its "
+                                    + "\(platform.settings.disputes.arbitrationDays)-day arbitration deadline: "
+                                    + "decide it now."
+                            ),
+                            (
+                                [dispute.consumer_id, dispute.merchant_id],
+                                "Dispute \(dispute.id.prefix(8)): the platform's decision is late; the case has "
+                                    + "been raised with the arbitrators and compliance officers. The escrow stays "
+                                    + "frozen."
+                            ),
+                        ], platform: platform)
                 } else {
                     dispute.status = try next(dispute, .finalize, .system).rawValue
                     dispute.due_at = nil
@@ -463,17 +474,22 @@ public enum Disputes {
 
     /// A case escalated or appealed waits for an arbitrator: they are the party that must act now.
     private static func tellArbitrators(_ dispute: DisputeRow, platform: Platform) async throws {
+        let arbitrators = try await eligibleArbitrators(dispute, platform: platform)
         try await notify(
             dispute, from: dispute.status, kind: nil,
-            recipients: try await eligibleArbitrators(dispute, platform: platform),
-            "Dispute \(dispute.id.prefix(8)) awaits a decision within "
-                + "\(platform.settings.disputes.arbitrationDays) days.", platform: platform)
+            [
+                (
+                    arbitrators,
+                    "Dispute \(dispute.id.prefix(8)) awaits a decision within "
+                        + "\(platform.settings.disputes.arbitrationDays) days."
+                )
+            ], platform: platform)
     }
 
     /// A deadline that passed without a change of state: its timeline entry and audit event (`kind`), and the
-    /// notices, saved together; nil `kind` only sends the notices.
+    /// notices (each message to its recipients), saved together; nil `kind` only sends the notices.
     private static func notify(
-        _ dispute: DisputeRow, from: String, kind: String?, recipients: [String], _ message: String,
+        _ dispute: DisputeRow, from: String, kind: String?, _ notices: [(recipients: [String], message: String)],
         platform: Platform
     ) async throws {
         try await platform.db.transaction { db in
@@ -485,7 +501,9 @@ public enum Disputes {
                 try await event(dispute, .system, kind, author: nil, text: nil, now: now, on: db)
                 try await audit("dispute.\(kind)", dispute, actor: nil, platform: platform, on: db)
             }
-            for recipient in Set(recipients).sorted() { try await remind(recipient, message, now: now, on: db) }
+            for (recipients, message) in notices {
+                for recipient in Set(recipients).sorted() { try await remind(recipient, message, now: now, on: db) }
+            }
         }
     }
 
