@@ -1,6 +1,5 @@
 import Domain
 import Foundation
-import Logging
 import Marketplace
 import Privacy
 import Storage
@@ -22,12 +21,7 @@ struct KeyMaintenancePagesTests {
             // setup: seven people under master key 1, then a rotation
             var material = KeyMaterial.random(origin: .generated, nowMillis: 0)
             let clock = ManualClock()
-            var config = TestPlatform.defaultConfig
-            config.security.passwordHashCost = 4
-            var logger = Logger(label: "test")
-            logger.logLevel = .warning
-            let first = try Platform(
-                db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security, logger: logger)
+            let first = try TestPlatform.platform(db, keys: material, clock: clock)
             for n in 0..<7 {
                 _ = try await Registration.register(
                     RegistrationInput(
@@ -36,8 +30,7 @@ struct KeyMaintenancePagesTests {
                     platform: first)
             }
             material.rotateMaster(nowMillis: 1)
-            let second = try Platform(
-                db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security, logger: logger)
+            let second = try TestPlatform.platform(db, keys: material, clock: clock)
             let before = try await MaintenanceJobs.keyState(caller: Self.officer, platform: second)
             #expect(before.masterVersion == 2 && before.staleDataKeys >= 7)
 

@@ -243,12 +243,7 @@ struct PrivacyTests {
         try await TestDatabase.with(.sqlite) { db in
             var material = KeyMaterial.random(origin: .generated, nowMillis: 0)
             let clock = ManualClock()
-            var config = TestPlatform.defaultConfig
-            config.security.passwordHashCost = 4
-            var logger = Logger(label: "test")
-            logger.logLevel = .warning
-            let first = try Platform(
-                db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security, logger: logger)
+            let first = try TestPlatform.platform(db, keys: material, clock: clock)
             var ids: [String] = []
             for n in 0..<7 {
                 ids.append(
@@ -260,16 +255,14 @@ struct PrivacyTests {
             }
             // act: rotate, rewrap
             material.rotateMaster(nowMillis: 1)
-            let second = try Platform(
-                db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security, logger: logger)
+            let second = try TestPlatform.platform(db, keys: material, clock: clock)
             var progress: [(Int, Int)] = []
             let count = try await KeyMaintenance.rewrap(platform: second) { progress.append(($0, $1)) }
             #expect(count >= 7)
             #expect(progress.last?.0 == progress.last?.1)
             // check: with master key 1 removed, everything still decrypts
             material.masterKeys.removeAll { $0.version == 1 }
-            let third = try Platform(
-                db: db, keys: try KeyRing(material: material), clock: clock, settings: config.security, logger: logger)
+            let third = try TestPlatform.platform(db, keys: material, clock: clock)
             for (n, id) in ids.enumerated() {
                 let caller = Caller(
                     accountId: id, role: .consumer, merchantId: nil, sessionId: "s", twoFactorVerified: false,

@@ -92,6 +92,15 @@ struct TestPlatform: Sendable {
     let config: AppConfig
 
     /// Test defaults: frozen clock, fast bcrypt (cost 4, test only), trusted `X-Forwarded-For`.
+    /// A platform over `db` with the given key material, so a test can rotate keys and open the platform again.
+    static func platform(_ db: DatabaseStack, keys material: KeyMaterial, clock: ManualClock) throws -> Platform {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return try Platform(
+            db: db, keys: try KeyRing(material: material), clock: clock, settings: defaultConfig.security,
+            logger: logger)
+    }
+
     static var defaultConfig: AppConfig {
         var config = AppConfig()
         config.environment = .test
