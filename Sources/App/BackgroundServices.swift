@@ -1,34 +1,55 @@
 import AsyncAlgorithms
+import Domain
 import Foundation
 public import Logging
 public import Marketplace
 public import ServiceLifecycle
+import Storage
 
 /// Work repeated on a timer inside `covenant serve`: once at start, every `interval`, and once more on graceful
 /// shutdown, so nothing due is left behind. A failed round is logged (error type only) and retried next time.
+/// With a lease, a round runs only while this instance holds it, so that of several instances on one database
+/// exactly one does the work at a time; the lease is given up on shutdown.
 public struct PeriodicService: Service {
     let name: String
     let interval: Duration
     let logger: Logger
+    let lease: ServiceLease?
     let work: @Sendable () async throws -> Void
 
-    public init(name: String, interval: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+    public init(
+        name: String, interval: Duration, logger: Logger, lease: ServiceLease? = nil,
+        work: @escaping @Sendable () async throws -> Void
+    ) {
         self.name = name
         self.interval = interval
         self.logger = logger
+        self.lease = lease
         self.work = work
     }
 
     public func run() async throws {
-        await round()
+        var holding = false
+        await round(&holding)
         for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
-            await round()
+            await round(&holding)
         }
-        await round()
+        await round(&holding)
+        if holding, let lease { try? await lease.release() }
     }
 
-    private func round() async {
+    private func round(_ holding: inout Bool) async {
         do {
+            if let lease {
+                let held = try await lease.acquire()
+                if held != holding {
+                    logger.notice(
+                        held ? "\(name): this instance runs it" : "\(name): another instance runs it",
+                        metadata: ["instance": "\(lease.holder)"])
+                    holding = held
+                }
+                guard held else { return }
+            }
             try await work()
         } catch {
             logger.error("\(name) failed", metadata: ["error.type": "\(type(of: error))"])
@@ -36,11 +57,47 @@ public struct PeriodicService: Service {
     }
 }
 
+/// The right to run one background service among several instances, renewed every round and lapsing after
+/// `ttl` without renewal, so that when its holder dies another instance takes over within that time.
+public struct ServiceLease: Sendable {
+    public let name: String
+    public let holder: String
+    let ttl: Duration
+    let platform: Platform
+
+    /// A lease on `name` for this instance, lapsing after three rounds of `interval` (at least ten seconds).
+    public static func exclusive(_ name: String, every interval: Duration, platform: Platform) -> Self {
+        ServiceLease(name: name, holder: platform.instanceId, ttl: max(.seconds(10), interval * 3), platform: platform)
+    }
+
+    public func acquire() async throws -> Bool {
+        let now = platform.clock.nowMillis
+        let (seconds, attoseconds) = ttl.components
+        let ttlMillis = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+        return try await ServiceLeaseStore.acquire(
+            name, holder: holder, now: now, expiresAt: now + ttlMillis, on: platform.db.sql)
+    }
+
+    public func release() async throws {
+        try await ServiceLeaseStore.release(name, holder: holder, on: platform.db.sql)
+    }
+}
+
 extension PeriodicService {
+    /// A service that one instance at a time runs, under the lease `lease`.
+    static func exclusive(
+        _ name: String, lease: String, every interval: Duration, platform: Platform,
+        work: @escaping @Sendable () async throws -> Void
+    ) -> Self {
+        PeriodicService(
+            name: name, interval: interval, logger: platform.logger,
+            lease: .exclusive(lease, every: interval, platform: platform), work: work)
+    }
+
     /// Scheduled encrypted backups of the database (SQLite or PostgreSQL), keeping the newest `keep` (clause 2.2); checked every
     /// ten minutes, taken when the newest is `interval` old.
     public static func backups(_ platform: Platform, directory: String, interval: Duration, keep: Int) -> Self {
-        PeriodicService(name: "scheduled backups", interval: .seconds(600), logger: platform.logger) {
+        PeriodicService.exclusive("scheduled backups", lease: "backups", every: .seconds(600), platform: platform) {
             if let path = try await Backups.backupIfDue(
                 platform: platform, directory: directory, interval: interval, keep: keep)
             {
@@ -51,14 +108,15 @@ extension PeriodicService {
 
     /// Integrates audit events into the Merkle tree and signs a new tree head (2.2).
     public static func auditIntegration(_ platform: Platform, every interval: Duration = .milliseconds(250)) -> Self {
-        PeriodicService(name: "audit integration", interval: interval, logger: platform.logger) {
+        PeriodicService.exclusive("audit integration", lease: "audit-integration", every: interval, platform: platform)
+        {
             while try await AuditIntegration.integrate(platform: platform) > 0 {}
         }
     }
 
     /// Enforces the data catalog's retention periods and logs what was removed (table and count only).
     public static func retention(_ platform: Platform, every interval: Duration = .seconds(3600)) -> Self {
-        PeriodicService(name: "retention enforcement", interval: interval, logger: platform.logger) {
+        PeriodicService.exclusive("retention enforcement", lease: "retention", every: interval, platform: platform) {
             let removed = try await RetentionEnforcement.run(platform: platform)
             if !removed.isEmpty {
                 platform.logger.notice(
@@ -77,7 +135,7 @@ extension PeriodicService {
 
     /// Runs the key maintenance jobs started from the operations console (re-wrap, re-index), with progress.
     public static func maintenanceJobs(_ platform: Platform, every interval: Duration = .seconds(2)) -> Self {
-        PeriodicService(name: "maintenance jobs", interval: interval, logger: platform.logger) {
+        PeriodicService.exclusive("maintenance jobs", lease: "maintenance-jobs", every: interval, platform: platform) {
             let ran = try await MaintenanceJobs.runQueued(platform: platform)
             if ran > 0 { platform.logger.notice("maintenance jobs finished", metadata: ["count": "\(ran)"]) }
         }
@@ -86,7 +144,7 @@ extension PeriodicService {
     /// Cancels unpaid orders whose payment window has passed; the deadlines live in the database, so they
     /// survive restarts.
     public static func orderTimers(_ platform: Platform, every interval: Duration = .seconds(15)) -> Self {
-        PeriodicService(name: "order timers", interval: interval, logger: platform.logger) {
+        PeriodicService.exclusive("order timers", lease: "order-timers", every: interval, platform: platform) {
             let cancelled = try await Orders.cancelOverdue(platform: platform)
             if cancelled > 0 { platform.logger.info("unpaid orders cancelled", metadata: ["count": "\(cancelled)"]) }
             // Deadlines a force-majeure period paused move on once it ends, before anything is judged late.

@@ -87,6 +87,11 @@ public struct Platform: Sendable {
     public var shield = Shield(settings: ShieldSettings())
     /// Proposes the next sanction from a party's history (clause 2.5); staff decide.
     public var sanctionPolicy = SanctionPolicy.standard
+    /// This process among the instances serving together: host name, process id and a random part, so a restart
+    /// on the same host is a new instance (leases of background services, risk signals).
+    public var instanceId =
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-"
+        + String(UInt32.random(in: 0...UInt32.max), radix: 36)
     /// Data keys for audit writes, so an audited action costs no extra key query.
     let auditKeys = AuditKeyCache()
     /// A hash that matches nothing, checked for unknown logins so they take as long as wrong passwords.

@@ -331,6 +331,9 @@ public enum DataCatalog {
             "PIPL Art. 13(1)(3): legal obligation; Cybersecurity Law Art. 21 (network logs kept at least 6 months)"
         static let audit =
             "PIPL Art. 13(1)(3) and Art. 51: security audit; Cybersecurity Law Art. 21 (clause 2.2)"
+        static let operations =
+            "No personal information: running the platform's services reliably (Cybersecurity Law Art. 21, E-commerce "
+            + "Law Art. 30)"
         static let keys = "PIPL Art. 51: encryption and key management protecting personal information (clause 2.3.2)"
         static let governance =
             "E-commerce Law Art. 32 and 36 (platform rules and their enforcement, made public) and Art. 31 (records "
@@ -1375,12 +1378,12 @@ public enum DataCatalog {
             ]),
         Table(
             "maintenance_jobs",
-            summary: "Long maintenance operations started from the operations console (data-key re-wrap, login "
-                + "re-index) and their progress; the audit log keeps who started each one for good.",
+            summary: "Long operations started from the operations console (data-key re-wrap, login re-index, risk "
+                + "backtests) and their progress; the audit log keeps who started each one for good.",
             retention: .months(12, after: "the job finishes"), legalBasis: Basis.keys,
             [
                 Column("id", .operational, .general, form: .identifier, "Random id."),
-                Column("kind", .operational, .general, "keys.rewrap or keys.reindex."),
+                Column("kind", .operational, .general, "keys.rewrap, keys.reindex or risk.backtest."),
                 Column(
                     "requested_by", .personal, .general, form: .identifier,
                     "The staff account that started the job (an account id)."),
@@ -1391,6 +1394,23 @@ public enum DataCatalog {
                 Column("created_at", .operational, .general, "When the job was started."),
                 Column("updated_at", .operational, .general, "When its progress last changed."),
                 Column("finished_at", .operational, .general, "When it finished."),
+                Column(
+                    "parameters", .operational, .general,
+                    "What the job was asked to do (a backtest's traffic: seed and sizes), JSON."),
+                Column(
+                    "result", .operational, .general,
+                    "What it found (a backtest's report: counts per outcome and campaign, reason codes), JSON."),
+            ]),
+        Table(
+            "service_leases",
+            summary: "Which server instance runs each background service (audit integration, timers, retention, "
+                + "jobs, backups), so that several instances run each exactly once at a time.",
+            retention: .permanent, legalBasis: Basis.operations,
+            [
+                Column("name", .operational, .general, form: .identifier, "The background service."),
+                Column("holder", .operational, .general, "The instance holding it (host name, process id, random id)."),
+                Column("expires_at", .operational, .general, "When the lease lapses unless the holder renews it."),
+                Column("acquired_at", .operational, .general, "When the holder took it."),
             ]),
         Table(
             "shield_bans",

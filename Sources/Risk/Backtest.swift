@@ -48,29 +48,46 @@ public struct Backtest: Sendable {
         _ events: [SimulatedEvent], engine: RiskEngine, shadow: RiskEngine? = nil,
         rows: ((Row) -> Void)? = nil
     ) -> Report {
+        var replay = Replay(engine: engine, shadow: shadow)
+        for event in events { replay.observe(event, rows: rows) }
+        return replay.report
+    }
+
+    /// The same replay an event at a time, so that a long one can save its progress between pages.
+    public struct Replay: Sendable {
+        let engine: RiskEngine
+        let shadow: RiskEngine?
         var pipeline = RiskFeatures()
-        var report = Report()
-        report.ruleSetVersion = engine.live.version
-        report.modelVersion = engine.model?.version
+        var figures = Report()
         var runPassed: [Int: Int] = [:]
         var runStopped: Set<Int> = []
         var runCampaign: [Int: String] = [:]
-        for event in events {
+
+        public init(engine: RiskEngine, shadow: RiskEngine? = nil) {
+            self.engine = engine
+            self.shadow = shadow
+            figures.ruleSetVersion = engine.live.version
+            figures.modelVersion = engine.model?.version
+        }
+
+        public var events: Int { figures.events }
+
+        public mutating func observe(_ event: SimulatedEvent, rows: ((Row) -> Void)? = nil) {
             let features = pipeline.observe(event.observation)
             rows?((features, event.isFraud))
             let decision = engine.decide(event.observation.kind, features: features)
-            report.events += 1
-            report.outcomes[decision.outcome.rawValue, default: 0] += 1
+            figures.events += 1
+            figures.outcomes[decision.outcome.rawValue, default: 0] += 1
             let stopped = decision.outcome != .allow
             if let shadow {
                 let other = shadow.decide(event.observation.kind, features: features)
                 if other.outcome != decision.outcome {
-                    report.shadowDifferences["\(decision.outcome.rawValue)→\(other.outcome.rawValue)", default: 0] += 1
+                    figures.shadowDifferences["\(decision.outcome.rawValue)→\(other.outcome.rawValue)", default: 0] += 1
                 }
             }
             if let campaign = event.campaign, let run = event.run {
-                report.campaigns[campaign, default: CampaignFigures()].events += 1
-                if stopped { report.campaigns[campaign, default: CampaignFigures()].stopped += 1 }
+                figures.campaigns[campaign, default: CampaignFigures()].events += 1
+                if stopped { figures.campaigns[campaign, default: CampaignFigures()].stopped += 1 }
                 runCampaign[run] = campaign
                 if !runStopped.contains(run) {
                     if stopped {
@@ -80,14 +97,14 @@ public struct Backtest: Sendable {
                     }
                 }
             } else {
-                report.genuineEvents += 1
+                figures.genuineEvents += 1
                 if stopped {
-                    report.genuineEventsStopped += 1
-                    report.genuineStoppedBy[decision.reasons.first?.code ?? "score", default: 0] += 1
+                    figures.genuineEventsStopped += 1
+                    figures.genuineStoppedBy[decision.reasons.first?.code ?? "score", default: 0] += 1
                 }
                 if event.observation.kind == .checkout {
-                    report.genuineOrders += 1
-                    if decision.outcome == .block { report.genuineOrdersBlocked += 1 }
+                    figures.genuineOrders += 1
+                    if decision.outcome == .block { figures.genuineOrdersBlocked += 1 }
                 }
             }
             // A blocked payment never reaches the institution; one let through may be declined.
@@ -95,11 +112,16 @@ public struct Backtest: Sendable {
                 pipeline.paymentFailed(event.observation)
             }
         }
-        for (run, campaign) in runCampaign {
-            report.campaigns[campaign, default: CampaignFigures()].runs += 1
-            if runStopped.contains(run) { report.campaigns[campaign, default: CampaignFigures()].runsStopped += 1 }
-            report.campaigns[campaign, default: CampaignFigures()].passedBeforeFirstStop.append(runPassed[run] ?? 0)
+
+        /// The figures so far, with each campaign's runs counted.
+        public var report: Report {
+            var report = figures
+            for (run, campaign) in runCampaign.sorted(by: { $0.key < $1.key }) {
+                report.campaigns[campaign, default: CampaignFigures()].runs += 1
+                if runStopped.contains(run) { report.campaigns[campaign, default: CampaignFigures()].runsStopped += 1 }
+                report.campaigns[campaign, default: CampaignFigures()].passedBeforeFirstStop.append(runPassed[run] ?? 0)
+            }
+            return report
         }
-        return report
     }
 }

@@ -15,7 +15,7 @@ enum Schema {
         CreateReviews(), CreateRisk(), CreateDisputes(), CreateForceMajeure(), AddDeliveryRegion(),
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
         CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
-        CreateMaintenanceJobs(), CreateRiskSignals(),
+        CreateMaintenanceJobs(), CreateRiskSignals(), AddMaintenanceJobDetails(), CreateServiceLeases(),
     ]
 }
 
@@ -1052,5 +1052,34 @@ struct CreateRiskSignals: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("risk_signals").delete()
+    }
+}
+
+/// A job's parameters and its result (a risk backtest's report), both JSON, so that a page started on one
+/// instance shows what another ran (issue 10).
+struct AddMaintenanceJobDetails: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("maintenance_jobs").field("parameters", .string).update()
+        try await db.schema("maintenance_jobs").field("result", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("maintenance_jobs").deleteField("result").update()
+        try await db.schema("maintenance_jobs").deleteField("parameters").update()
+    }
+}
+
+/// Which instance runs each background service, so that several instances on one PostgreSQL run each exactly
+/// once at a time (issue 11).
+struct CreateServiceLeases: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("service_leases")
+            .field("name", .string, .identifier(auto: false))
+            .field("holder", .string, .required)
+            .field("expires_at", .int64, .required)
+            .field("acquired_at", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("service_leases").delete()
     }
 }

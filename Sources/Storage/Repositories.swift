@@ -1099,10 +1099,15 @@ public struct MaintenanceJobRow: Codable, Sendable, Equatable {
     public var created_at: Int64
     public var updated_at: Int64
     public var finished_at: Int64?
+    /// What the job was asked to do (JSON), when its kind takes parameters.
+    public var parameters: String?
+    /// What it found (JSON), when its kind reports something.
+    public var result: String?
 
-    public init(id: String, kind: String, requestedBy: String, now: Int64) {
+    public init(id: String, kind: String, requestedBy: String, parameters: String? = nil, now: Int64) {
         self.id = id
         self.kind = kind
+        self.parameters = parameters
         self.requested_by = requestedBy
         self.status = "queued"
         self.done = 0
@@ -1122,8 +1127,11 @@ public enum MaintenanceJobStore {
             .first(decoding: MaintenanceJobRow.self)
     }
 
-    public static func recent(limit: Int, on db: any SQLDatabase) async throws -> [MaintenanceJobRow] {
-        try await db.select().column("*").from("maintenance_jobs").orderBy("created_at", .descending)
+    public static func recent(kinds: [String], limit: Int, on db: any SQLDatabase) async throws
+        -> [MaintenanceJobRow]
+    {
+        try await db.select().column("*").from("maintenance_jobs").where("kind", .in, kinds)
+            .orderBy("created_at", .descending)
             .orderBy("id").limit(limit).all(decoding: MaintenanceJobRow.self)
     }
 
@@ -1155,9 +1163,11 @@ public enum MaintenanceJobStore {
             .set("updated_at", to: now).where("id", .equal, id).run()
     }
 
-    public static func finish(id: String, error: String?, now: Int64, on db: any SQLDatabase) async throws {
+    public static func finish(id: String, error: String?, result: String? = nil, now: Int64, on db: any SQLDatabase)
+        async throws
+    {
         try await db.update("maintenance_jobs").set("status", to: error == nil ? "done" : "failed")
-            .set("error", to: error).set("updated_at", to: now).set("finished_at", to: now)
+            .set("error", to: error).set("result", to: result).set("updated_at", to: now).set("finished_at", to: now)
             .where("id", .equal, id).run()
     }
 

@@ -289,7 +289,8 @@ struct OpsPagesTests {
 
     /// Every operations page and form, with the permission it needs (a route without a row fails the test).
     static let permissions: [String: Permission?] = [
-        "GET /ops": nil, "GET /ops/risk": .reviewRisk, "POST /ops/risk/{id}/claim": .reviewRisk,
+        "GET /ops": nil, "GET /ops/risk": .reviewRisk, "GET /ops/risk/backtests": .reviewRisk,
+        "POST /ops/risk/backtests": .reviewRisk, "POST /ops/risk/{id}/claim": .reviewRisk,
         "POST /ops/risk/{id}/decision": .reviewRisk, "GET /ops/disputes": .arbitrate,
         "GET /ops/listings": .reviewListings, "POST /ops/listings/{id}/decision": .reviewListings,
         "GET /ops/incidents": .handleIncidents, "GET /ops/rights": .handlePrivacyRequests, "GET /ops/audit": .readAudit,

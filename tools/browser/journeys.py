@@ -6,7 +6,7 @@ Starts `covenant serve --demo` in a scratch data directory, then walks, as real 
      from the merchant console;
   2. a dispute is opened by the consumer, answered by the merchant with an offer, and settled when the consumer
      accepts it;
-  3. a risk analyst claims and labels the review case a large first order opened;
+  3. a risk analyst claims and labels the review case a large first order opened, then backtests the rules;
   4. a consumer exports their data and deletes their account.
 Every step asserts what the page shows; screenshots go to tools/browser/out/. Exit 0 when every journey passes.
 
@@ -266,6 +266,18 @@ def journey_risk(browser, server):
     analyst.get_by_role("button", name="Decide").first.click()
     expect(analyst.get_by_text("Case decided and labelled.")).to_be_visible()
     shot(analyst, "3-risk-decided")
+
+    # a backtest of the running rules, started here and run in the background; the page reloads until done
+    analyst.get_by_role("link", name="Backtests").first.click()
+    analyst.get_by_label("Consumers").fill("300")
+    analyst.get_by_label("Days").fill("1")
+    analyst.get_by_label("Runs of each").fill("3")
+    analyst.get_by_role("button", name="Start the backtest").click()
+    expect(analyst.get_by_text("Job started")).to_be_visible()
+    shot(analyst, "3-risk-backtest-started")
+    expect(analyst.locator(".events-replayed").first).to_be_visible(timeout=60_000)
+    assert analyst.locator("tr[data-campaign]").count() == 5, "the report has a row per fraud campaign"
+    shot(analyst, "3-risk-backtest-report")
     return consumer
 
 

@@ -211,19 +211,34 @@ enum Chart {
     static func bars(_ data: [(label: String, value: Int)]) -> [String: Any] {
         let top = max(1, data.map(\.value).max() ?? 1)
         let slot = Double(width) / Double(max(1, data.count))
-        let plot = Double(height - 24)
+        // Room above the tallest bar for its value, and below the axis for the labels.
+        let headroom = 14.0
+        let plot = Double(height - 24) - headroom
         return [
             "width": width, "height": height, "total": data.map(\.value).reduce(0, +),
             "bars": data.enumerated().map { index, item -> [String: Any] in
                 let h = plot * Double(item.value) / Double(top)
                 return [
                     "x": String(format: "%.1f", Double(index) * slot + slot * 0.15),
-                    "y": String(format: "%.1f", plot - h), "w": String(format: "%.1f", slot * 0.7),
-                    "h": String(format: "%.1f", h), "value": item.value, "label": item.label,
+                    "y": String(format: "%.1f", headroom + plot - h), "w": String(format: "%.1f", slot * 0.7),
+                    "h": String(format: "%.1f", h), "value": item.value, "label": fitted(item.label, width: slot),
+                    "fullLabel": item.label,
                     "labelX": String(format: "%.1f", Double(index) * slot + slot / 2), "labelY": height - 6,
-                    "valueY": String(format: "%.1f", max(12, plot - h - 4)),
+                    "valueY": String(format: "%.1f", headroom + plot - h - 4),
                 ]
             },
         ]
+    }
+
+    /// The label cut to fit under its bar (11-unit text: about 6 units a Latin letter, 11 a Chinese character).
+    static func fitted(_ label: String, width: Double) -> String {
+        var used = 0.0
+        var kept = ""
+        for character in label {
+            used += character.isASCII ? 6.2 : 11
+            if used > width - 8 { return kept.trimmingCharacters(in: .whitespaces) + "…" }
+            kept.append(character)
+        }
+        return label
     }
 }

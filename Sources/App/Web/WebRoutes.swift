@@ -14,6 +14,7 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     let disputes = DisputePages(platform: platform, maxBodyBytes: maxBodyBytes)
     let ops = OperationsPages(platform: platform, maxBodyBytes: maxBodyBytes)
     let keys = OperationsKeyPages(platform: platform)
+    let backtests = OperationsBacktestPages(platform: platform, maxBodyBytes: maxBodyBytes)
 
     router.get("static/:file", use: StaticFiles.serve)
 
@@ -70,6 +71,8 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
     let staff = web.group("ops", context: StaffContext.self)
     staff.get("", use: ops.dashboard)
     staff.get("risk", use: requiring(.reviewRisk, ops.riskQueue))
+    staff.get("risk/backtests", use: requiring(.reviewRisk, backtests.page))
+    staff.post("risk/backtests", use: requiring(.reviewRisk, backtests.start))
     staff.post("risk/:id/claim", use: requiring(.reviewRisk, ops.claimRisk))
     staff.post("risk/:id/decision", use: requiring(.reviewRisk, ops.decideRisk))
     staff.get("disputes", use: requiring(.arbitrate, ops.disputes))

@@ -12,6 +12,11 @@ public enum AuditIntegration {
     @discardableResult
     public static func integrate(limit: Int = 5_000, platform: Platform) async throws -> Int {
         try await platform.db.transaction { db in
+            // One integrator at a time even if two instances both believe they hold the lease (a paused holder
+            // whose lease lapsed): the second waits, then finds the events integrated.
+            if platform.db.location.isPostgres {
+                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey))").run()
+            }
             let pending = try await AuditTreeStore.pending(limit: limit, on: db)
             guard !pending.isEmpty else { return 0 }
             let store = SQLMerkleStore(db: db)
@@ -32,6 +37,8 @@ public enum AuditIntegration {
             return pending.count
         }
     }
+
+    static let lockKey: Int64 = 0x4155_4449_54  // "AUDIT"
 
     /// The leaf an event becomes at `index`.
     static func leaf(_ event: StoredAuditEvent, index: Int64) throws -> AuditLeaf {
