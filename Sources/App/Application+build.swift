@@ -138,6 +138,8 @@ public func buildRouter(platform: Platform, config: AppConfig) -> Router<AppRequ
     let merchant = api.group("merchant", context: MerchantContext.self)
     merchant.get("staff", use: requiring(.viewMerchantStaff, team.listMerchantStaff))
     merchant.post("staff", use: requiring(.manageMerchantStaff, team.addMerchantStaff))
+    merchant.put("staff/:id/role", use: requiring(.manageMerchantStaff, team.changeMerchantStaffRole))
+    merchant.delete("staff/:id", use: requiring(.manageMerchantStaff, team.removeMerchantStaff))
     merchant.post("verification", use: requiring(.verifyMerchant, verification.startMerchant))
     merchant.get("orders", use: requiring(.fulfilOrders, orders.merchantOrders))
     merchant.post("orders/:id/waybill", use: requiring(.fulfilOrders, orders.waybill))

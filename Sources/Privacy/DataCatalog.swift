@@ -937,7 +937,11 @@ public enum DataCatalog {
                 Column(
                     "response_body", .transaction, .general,
                     "The stored response (order ids, totals, states; no personal fields)."),
-                Column("created_at", .operational, .general, "When the request first arrived."),
+                Column(
+                    "created_at", .operational, .general, "When the request first arrived (or a retry took it over)."),
+                Column(
+                    "resource", .operational, .general, form: .identifier,
+                    "What the request created (checkout:ID, payout:ID), so a retry after a crash resumes it."),
             ]),
         Table(
             "risk_decisions",

@@ -16,6 +16,7 @@ enum Schema {
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
         CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
         CreateMaintenanceJobs(), CreateRiskSignals(), AddMaintenanceJobDetails(), CreateServiceLeases(),
+        AddIdempotencyResource(),
     ]
 }
 
@@ -1081,5 +1082,16 @@ struct CreateServiceLeases: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("service_leases").delete()
+    }
+}
+
+/// What a keyed request created, marked in the same transaction, so a retry after a crash resumes from it
+/// instead of creating it twice (issue 11, crash drill).
+struct AddIdempotencyResource: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("idempotency_keys").field("resource", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("idempotency_keys").deleteField("resource").update()
     }
 }

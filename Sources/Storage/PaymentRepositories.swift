@@ -256,6 +256,12 @@ public enum PayoutStore {
         try await db.insert(into: "payouts").model(payout).run()
     }
 
+    /// The store's payout (the merchant is part of the query).
+    public static func find(id: String, merchantId: String, on db: any SQLDatabase) async throws -> PayoutRow? {
+        try await db.select().column("*").from("payouts").where("id", .equal, id)
+            .where("merchant_id", .equal, merchantId).first(decoding: PayoutRow.self)
+    }
+
     public static func settle(id: String, status: String, providerId: String?, now: Int64, on db: any SQLDatabase)
         async throws
     {

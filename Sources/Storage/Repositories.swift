@@ -49,9 +49,30 @@ public enum AccountStore {
     }
 
     /// Staff of one merchant: the merchant id is part of the query, so no other merchant's rows come back.
+    /// The store's active accounts (owner and staff); removed staff are left out.
     public static func list(merchantId: String, on db: any SQLDatabase) async throws -> [AccountRow] {
         try await db.select().column("*").from("accounts").where("merchant_id", .equal, merchantId)
-            .orderBy("created_at").all(decoding: AccountRow.self)
+            .where("status", .equal, "active").orderBy("created_at").all(decoding: AccountRow.self)
+    }
+
+    /// An active staff member of this store with one of these roles, or nil: the store is part of the query,
+    /// so an owner never reaches another store's staff (or their own owner account).
+    public static func findStaff(id: String, merchantId: String, roles: [String], on db: any SQLDatabase)
+        async throws -> AccountRow?
+    {
+        try await db.select().column("*").from("accounts").where("id", .equal, id)
+            .where("merchant_id", .equal, merchantId).where("role", .in, roles).where("status", .equal, "active")
+            .first(decoding: AccountRow.self)
+    }
+
+    public static func setRole(_ role: String, id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("accounts").set("role", to: role).set("updated_at", to: now).where("id", .equal, id).run()
+    }
+
+    /// `disabled`: the account can no longer sign in or use a session (both check the status).
+    public static func setStatus(_ status: String, id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("accounts").set("status", to: status).set("updated_at", to: now)
+            .where("id", .equal, id).run()
     }
 
     public static func list(limit: Int, offset: Int, on db: any SQLDatabase) async throws -> [AccountRow] {
@@ -1031,6 +1052,10 @@ public struct IdempotencyRow: Codable, Sendable {
     public let fingerprint: String
     public let status_code: Int64?
     public let response_body: Data?
+    /// When the key was claimed (or last taken over).
+    public let created_at: Int64
+    /// What the request created, marked in the same transaction (`checkout:ID`): a recovery resumes from it.
+    public let resource: String?
 }
 
 public enum IdempotencyStore {
@@ -1050,7 +1075,7 @@ public enum IdempotencyStore {
     public static func find(accountId: String, key: String, on db: any SQLDatabase) async throws -> IdempotencyRow? {
         try await db.raw(
             """
-            SELECT fingerprint, status_code, response_body FROM idempotency_keys
+            SELECT fingerprint, status_code, response_body, created_at, resource FROM idempotency_keys
             WHERE account_id = \(bind: accountId) AND idempotency_key = \(bind: key)
             """
         ).first(decoding: IdempotencyRow.self)
@@ -1067,8 +1092,29 @@ public enum IdempotencyStore {
         ).run()
     }
 
+    /// After a failure: a key whose request created nothing is freed for a fresh try; one that created something
+    /// is kept, so a retry (once the claim counts as abandoned) resumes from it rather than doing it again.
     public static func release(accountId: String, key: String, on db: any SQLDatabase) async throws {
         try await db.delete(from: "idempotency_keys").where("account_id", .equal, accountId)
+            .where("idempotency_key", .equal, key).where("resource", .is, SQLLiteral.null).run()
+    }
+
+    /// Takes over a claim an interrupted request left (only if no one else took it since `claimedAt`).
+    public static func takeOver(accountId: String, key: String, claimedAt: Int64, now: Int64, on db: any SQLDatabase)
+        async throws -> Bool
+    {
+        try await db.raw(
+            """
+            UPDATE idempotency_keys SET created_at = \(bind: now)
+            WHERE account_id = \(bind: accountId) AND idempotency_key = \(bind: key)
+              AND status_code IS NULL AND created_at = \(bind: claimedAt)
+            RETURNING idempotency_key
+            """
+        ).first() != nil
+    }
+
+    public static func mark(accountId: String, key: String, resource: String, on db: any SQLDatabase) async throws {
+        try await db.update("idempotency_keys").set("resource", to: resource).where("account_id", .equal, accountId)
             .where("idempotency_key", .equal, key).run()
     }
 }

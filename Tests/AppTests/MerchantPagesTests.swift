@@ -131,6 +131,114 @@ struct MerchantPagesTests {
         }
     }
 
+    @Test("3.2: the owner changes a staff member's role and removes them; removal ends their sessions at once")
+    func changeRoleAndRemoveStaff() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: an owner with a packer, and a second store
+                var owner = try await Self.owner(client)
+                var packer = try await Self.staffMember(
+                    client, owner: owner, login: "packer@shop.example", role: .fulfilment)
+                let staff = try await client.send(.get, "/api/v1/merchant/staff", token: owner.token)
+                let members = try #require(staff.json["staff"] as? [[String: Any]])
+                let packerId = try #require(members.first { $0["role"] as? String == "fulfilment" }?["id"] as? String)
+                let ownerId = try #require(
+                    try await client.send(.get, "/api/v1/me", token: owner.token).json["id"] as? String)
+                let console = try await owner.browser.get("/merchant")
+                #expect(console.body.contains("action=\"/merchant/staff/\(packerId)/role\""))
+                #expect(!console.body.contains("/merchant/staff/\(ownerId)/"), "the owner's own row has no forms")
+                try OpsPagesTests.expectTokens(console, owner.browser, "/merchant")
+                #expect(!(try await packer.get("/merchant").body.contains("action=\"/merchant/products\"")))
+
+                // act: a role that is not a staff role is refused; catalog is given
+                #expect(
+                    try await owner.browser.post("/merchant/staff/\(packerId)/role", ["role": "admin"]).status == 422)
+                let changed = try await owner.browser.post("/merchant/staff/\(packerId)/role", ["role": "catalog"])
+                #expect(
+                    changed.status == 303 && changed.headers[.location] == "/merchant?done=staff_role_changed#staff")
+
+                // check: the new role applies from the packer's next request, audited with both roles
+                #expect(try await packer.get("/merchant").body.contains("action=\"/merchant/products\""))
+                #expect(try await env.auditCount("merchant.staff.role") == 1)
+
+                // another store's owner reaches neither this store's staff nor anyone's owner account
+                let other = try await Self.owner(client, login: "rival@shop.example")
+                for id in [packerId, ownerId] {
+                    let foreign = try await client.send(.delete, "/api/v1/merchant/staff/\(id)", token: other.token)
+                    #expect(foreign.status == 404, "\(foreign.body)")
+                }
+                #expect(
+                    try await client.send(.delete, "/api/v1/merchant/staff/\(ownerId)", token: owner.token).status
+                        == 404)
+
+                // removal needs the confirmation; then the account is disabled and signed out everywhere
+                #expect(try await owner.browser.post("/merchant/staff/\(packerId)/remove", [:]).status == 422)
+                #expect(try await packer.get("/merchant").status == 200)
+                let removed = try await owner.browser.post("/merchant/staff/\(packerId)/remove", ["confirm": "yes"])
+                #expect(removed.status == 303 && removed.headers[.location] == "/merchant?done=staff_removed#staff")
+                #expect(try await packer.get("/merchant").status != 200)
+                let signIn = try await client.send(
+                    .post, "/api/v1/sessions",
+                    json: Client.jsonString(["login": "packer@shop.example", "password": "correct horse battery 42"]))
+                #expect(signIn.status == 401)
+                let after = try await client.send(.get, "/api/v1/merchant/staff", token: owner.token)
+                #expect(!(after.json["staff"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == packerId })
+                #expect(try await env.auditCount("merchant.staff.remove") == 1)
+                // removing again finds no one
+                #expect(
+                    try await client.send(.delete, "/api/v1/merchant/staff/\(packerId)", token: owner.token).status
+                        == 404)
+            }
+        }
+    }
+
+    /// Every merchant console page and form with the permission it needs (a route without a row fails the test).
+    /// Appeals check for the owner rather than a permission: `verifyMerchant` stands for that, only owners hold it.
+    static let permissions: [String: Permission?] = [
+        "GET /merchant": nil, "GET /merchant/orders/{id}": .fulfilOrders,
+        "POST /merchant/orders/{id}/waybill": .fulfilOrders, "POST /merchant/orders/{id}/{action}": .fulfilOrders,
+        "POST /merchant/products": .manageListings, "POST /merchant/products/{id}/withdraw": .manageListings,
+        "POST /merchant/payouts": .requestPayouts, "POST /merchant/staff": .manageMerchantStaff,
+        "POST /merchant/staff/{id}/role": .manageMerchantStaff,
+        "POST /merchant/staff/{id}/remove": .manageMerchantStaff,
+        "POST /merchant/sanctions/{id}/appeal": .verifyMerchant,
+    ]
+
+    @Test("3.2: every merchant console page and form refuses exactly the store roles without its permission")
+    func everyMerchantRouteAgainstEveryRole() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            let routes = buildRouter(platform: env.platform, config: env.config).routes
+                .map { "\($0.method) \($0.path)" }.filter { $0.contains(" /merchant") }
+            #expect(
+                Set(routes) == Set(Self.permissions.keys),
+                "routes without a row: \(Set(routes).subtracting(Self.permissions.keys))")
+            try await env.withClient { client in
+                let owner = try await Self.owner(client)
+                var browsers: [(Role, WebTests.Browser)] = [(.owner, owner.browser)]
+                for role in Role.merchantStaffRoles {
+                    browsers.append(
+                        (
+                            role,
+                            try await Self.staffMember(client, owner: owner, login: "\(role)@shop.example", role: role)
+                        ))
+                }
+                for (role, var browser) in browsers {
+                    for route in routes.sorted() {
+                        let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+                        let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                            .replacingOccurrences(of: "{action}", with: "ship")
+                        let reply = parts[0] == "GET" ? try await browser.get(path) : try await browser.post(path, [:])
+                        let needed = Self.permissions[route] ?? nil
+                        let allowed = needed.map { role.permissions.contains($0) } ?? true
+                        #expect(
+                            (reply.status == 403) != allowed,
+                            "\(route) as \(role.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("3.2: a fulfilment staff member neither sees the staff section nor may add staff")
     func staffCannotAddStaff() async throws {
         try await TestPlatform.with(.sqlite) { env in

@@ -183,6 +183,58 @@ struct OrderTests {
         }
     }
 
+    @Test(
+        "2.4.1: a checkout cut off by a crash after its orders were saved is resumed by a retry, not repeated",
+        arguments: Backend.available)
+    func checkoutRecoveredAfterCrash(_ backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            try await env.withClient { client in
+                // setup: a checkout whose orders were saved, then the process died before the response was stored
+                let listing = try await Self.merchantListing(
+                    client, env, login: "crash@orders.example", title: "岩茶", price: 5000, stock: 9)
+                let buyer = try await client.newSession(login: "13800138640")
+                _ = try await Self.add(client, buyer, listing, 2)
+                let first = try await Self.checkout(client, buyer, key: "k-crash")
+                #expect(first.status == 201)
+                try await env.platform.db.sql.raw(
+                    "UPDATE idempotency_keys SET status_code = NULL, response_body = NULL"
+                ).run()
+
+                // act and check: at first the claim looks alive (409); once abandoned, a retry resumes it
+                #expect(try await Self.checkout(client, buyer, key: "k-crash").status == 409)
+                env.clock.advance(seconds: 31)
+                let recovered = try await Self.checkout(client, buyer, key: "k-crash")
+                #expect(recovered.status == 201, "\(recovered.body)")
+                #expect(recovered.json["id"] as? String == first.json["id"] as? String)
+                let ids = { (reply: Client.Reply) in
+                    (reply.json["orders"] as? [[String: Any]])?.map { $0["id"] as? String }
+                }
+                #expect(ids(recovered) == ids(first))
+                #expect(try await env.count("orders") == 1)
+                #expect(try await env.count("checkouts") == 1)
+                #expect(try await Self.stock(env, listing) == 7, "stock taken once")
+                // from now on the recovered response is the one replayed
+                let replay = try await Self.checkout(client, buyer, key: "k-crash")
+                #expect(replay.body == recovered.body)
+                #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+
+                // a crash before anything was saved: the abandoned claim is taken over and the checkout runs once
+                _ = try await Self.add(client, buyer, listing, 1)
+                try await env.platform.db.sql.raw(
+                    """
+                    INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, created_at)
+                    SELECT account_id, 'k-early', fingerprint, \(bind: env.clock.nowMillis) FROM idempotency_keys
+                    """
+                ).run()
+                env.clock.advance(seconds: 31)
+                let fresh = try await Self.checkout(client, buyer, key: "k-early")
+                #expect(fresh.status == 201, "\(fresh.body)")
+                #expect(try await env.count("orders") == 2)
+                #expect(try await env.count("checkouts") == 2)
+            }
+        }
+    }
+
     @Test("2.4.1: a duplicate arriving while the first request runs gets 409")
     func concurrentDuplicate() async throws {
         try await TestPlatform.with(.sqlite) { env in
@@ -190,7 +242,7 @@ struct OrderTests {
             let (release, go) = AsyncStream<Void>.makeStream()
             async let first = Idempotency.run(
                 key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
-            ) {
+            ) { _ in
                 signal.yield()
                 for await _ in release { break }
                 return (201, Data("{}".utf8))
@@ -199,7 +251,7 @@ struct OrderTests {
             await #expect(throws: Problem.conflict("A request with this Idempotency-Key is still running.")) {
                 _ = try await Idempotency.run(
                     key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
-                ) { (201, Data()) }
+                ) { _ in (201, Data()) }
             }
             go.yield()
             let firstResult = try await first

@@ -98,9 +98,19 @@ struct PaymentFlowTests {
             // act: the verified merchant takes a payout through the institution
             let payout = try await client.send(
                 .post, "/api/v1/merchant/payouts", token: teaOwner, json: #"{"amountFen":20000}"#,
-                headers: ["Idempotency-Key": UUID().uuidString])
+                headers: ["Idempotency-Key": "payout-1"])
             #expect(payout.status == 201, "\(payout.body)")
             #expect(payout.json["status"] as? String == "paid")
+            // a crash after the payout was reserved, before its response was stored: the retry gets that payout
+            try await env.platform.db.sql.raw(
+                "UPDATE idempotency_keys SET status_code = NULL, response_body = NULL WHERE idempotency_key = 'payout-1'"
+            ).run()
+            env.clock.advance(seconds: 31)
+            let recovered = try await client.send(
+                .post, "/api/v1/merchant/payouts", token: teaOwner, json: #"{"amountFen":20000}"#,
+                headers: ["Idempotency-Key": "payout-1"])
+            #expect(recovered.status == 201 && recovered.json["id"] as? String == payout.json["id"] as? String)
+            #expect(try await env.count("payouts") == 1)
             let tooMuch = try await client.send(
                 .post, "/api/v1/merchant/payouts", token: teaOwner, json: #"{"amountFen":20000}"#,
                 headers: ["Idempotency-Key": UUID().uuidString])

@@ -118,6 +118,8 @@ struct RouteAuthorizationTests {
         "DELETE /api/v1/me/two-factor": [.consumer],
         "GET /api/v1/merchant/staff": [.owner],
         "POST /api/v1/merchant/staff": [.owner],
+        "PUT /api/v1/merchant/staff/{id}/role": [.owner],
+        "DELETE /api/v1/merchant/staff/{id}": [.owner],
         "GET /api/v1/staff/accounts": [.admin, .support, .complianceOfficer],
         "POST /api/v1/staff/accounts/{id}/unlock": [.admin, .support, .securityOfficer],
         "GET /api/v1/rulebook": everyone,

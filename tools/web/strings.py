@@ -393,6 +393,12 @@ S = {
  "campaign_card_testing": ("Card testing", "盗卡试卡"), "campaign_account_takeover": ("Account takeover", "账户盗用"),
  "campaign_review_ring": ("Fake-review ring (刷单)", "刷单团伙"), "campaign_refund_abuse": ("Refund abuse", "恶意退款"),
  "campaign_colluding_merchant": ("Colluding merchant", "商家串通"),
+ "change_role": ("Change role", "更改角色"),
+ "remove_staff": ("Remove", "移除"),
+ "remove_staff_hint": ("The account is disabled and signed out everywhere at once. What they did stays on record under their name.", "该账户将被停用，并立即在所有设备上退出登录。其既往操作记录保留。"),
+ "remove_staff_confirm": ("Yes, remove this staff member", "确认移除该员工"),
+ "done_staff_role_changed": ("Role changed: it applies from their next request.", "角色已更改，对方下一次操作起生效。"),
+ "done_staff_removed": ("Staff member removed and signed out everywhere.", "员工已移除，并已在所有设备上退出登录。"),
 }
 
 root = pathlib.Path(__file__).resolve().parents[2] / "Sources/App/Resources/i18n"

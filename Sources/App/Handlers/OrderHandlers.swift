@@ -45,9 +45,10 @@ struct OrderHandlers {
         let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(CheckoutBody.self, data: data)
         return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform, status: 201) {
+            attempt in
             try await Orders.checkout(
                 recipient: body.recipient, caller: context.caller, clientAddress: context.peerAddress,
-                platform: platform)
+                attempt: attempt, platform: platform)
         }
     }
 
@@ -97,7 +98,7 @@ struct OrderHandlers {
     /// Moves money (escrow to the merchant): needs an `Idempotency-Key`.
     @Sendable func confirmReceipt(_ request: Request, context: ConsumerContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        return try await Self.idempotent(request, body: Data(), caller: context.caller, platform: platform) {
+        return try await Self.idempotent(request, body: Data(), caller: context.caller, platform: platform) { _ in
             try await Orders.confirmReceipt(id: id, caller: context.caller, platform: platform)
         }
     }
@@ -118,7 +119,7 @@ struct OrderHandlers {
         let id = try context.parameters.require("id")
         let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(RefundBody.self, data: data)
-        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) {
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) { _ in
             try await Orders.requestRefund(id: id, reason: body.reason, caller: context.caller, platform: platform)
         }
     }
@@ -132,7 +133,7 @@ struct OrderHandlers {
         let id = try context.parameters.require("id")
         let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(RefundDecisionBody.self, data: data)
-        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) {
+        return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform) { _ in
             try await Orders.decideRefund(id: id, approve: body.approve, caller: context.caller, platform: platform)
         }
     }
@@ -150,7 +151,9 @@ struct OrderHandlers {
         let data = try await Self.jsonData(request, maxBytes: maxBodyBytes)
         let body = try JSONBody.decode(PayoutBody.self, data: data)
         return try await Self.idempotent(request, body: data, caller: context.caller, platform: platform, status: 201) {
-            try await Settlement.requestPayout(amountFen: body.amountFen, caller: context.caller, platform: platform)
+            attempt in
+            try await Settlement.requestPayout(
+                amountFen: body.amountFen, caller: context.caller, attempt: attempt, platform: platform)
         }
     }
 
@@ -198,13 +201,13 @@ struct OrderHandlers {
     /// response is stored and replayed, marked `Idempotent-Replayed: true`.
     static func idempotent(
         _ request: Request, body: Data, caller: Caller, platform: Platform, status: Int = 200,
-        _ operation: () async throws -> some Encodable
+        _ operation: (Idempotency.Attempt) async throws -> some Encodable
     ) async throws -> Response {
         let stored = try await Idempotency.run(
             key: request.headers[HTTPField.Name("Idempotency-Key")!], accountId: caller.accountId,
             request: "\(request.method) \(request.uri.path)", body: body, platform: platform
-        ) {
-            (status, try JSONResponse.encode(try await operation()))
+        ) { attempt in
+            (status, try JSONResponse.encode(try await operation(attempt)))
         }
         var response = JSONResponse.raw(stored.body, status: HTTPResponse.Status(code: stored.status))
         if stored.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }

@@ -27,6 +27,27 @@ struct TeamHandlers {
         return try JSONResponse.make(created, status: .created)
     }
 
+    struct StaffRoleBody: StrictDecodable {
+        static let fields: Set<String> = ["role"]
+        let role: String
+    }
+
+    @Sendable func changeMerchantStaffRole(_ request: Request, context: MerchantContext) async throws -> Response {
+        let body = try await JSONBody.decode(StaffRoleBody.self, from: request, maxBytes: maxBodyBytes)
+        guard let role = Role(rawValue: body.role) else {
+            throw Problem.invalid("role", "A merchant staff role is one of: catalog, fulfilment, finance.")
+        }
+        return try JSONResponse.make(
+            try await TeamAccounts.changeMerchantStaffRole(
+                try context.parameters.require("id"), to: role, caller: context.caller, platform: platform))
+    }
+
+    @Sendable func removeMerchantStaff(_ request: Request, context: MerchantContext) async throws -> Response {
+        try await TeamAccounts.removeMerchantStaff(
+            try context.parameters.require("id"), caller: context.caller, platform: platform)
+        return Response(status: .noContent)
+    }
+
     @Sendable func listMerchantStaff(_ request: Request, context: MerchantContext) async throws -> Response {
         try JSONResponse.make([
             "staff": try await TeamAccounts.listMerchantStaff(caller: context.caller, platform: platform)

@@ -108,9 +108,14 @@ public enum RouteUses {
         "POST /merchant/products/{id}/withdraw": .exempt,
         "POST /merchant/payouts": .function(.payouts),
         "POST /merchant/staff": .business,
+        "POST /merchant/staff/{id}/role": .business,
+        // Removing someone who left the store is never held back by a sanction.
+        "POST /merchant/staff/{id}/remove": .exempt,
         "POST /merchant/sanctions/{id}/appeal": .governance,
 
         "POST /api/v1/merchant/staff": .business,
+        "PUT /api/v1/merchant/staff/{id}/role": .business,
+        "DELETE /api/v1/merchant/staff/{id}": .exempt,
         "POST /api/v1/merchant/verification": .business,
         "POST /api/v1/me/verification": .business,
         "POST /api/v1/me/verification/code": .business,

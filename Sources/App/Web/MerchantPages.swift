@@ -55,9 +55,22 @@ struct MerchantPages {
         if permissions.contains(.viewMerchantStaff) {
             let staff = try await TeamAccounts.listMerchantStaff(caller: caller, platform: platform)
             values["viewStaff"] = true
-            values["staff"] = staff.map { Self.staffRow($0, view) }
+            let manage = permissions.contains(.manageMerchantStaff)
+            values["staff"] = staff.map { member -> [String: Any] in
+                var row = Self.staffRow(member, view)
+                // The owner is not a staff member: their account is not changed from here.
+                if manage, let role = Role(rawValue: member.role), Role.merchantStaffRoles.contains(role) {
+                    row["manage"] = [
+                        "id": member.id,
+                        "roles": Role.merchantStaffRoles.map {
+                            ["value": $0.rawValue, "label": view.text("role_\($0.rawValue)"), "selected": $0 == role]
+                        },
+                    ]
+                }
+                return row
+            }
             values["staffTwoFactor"] = "\(staff.filter(\.twoFactorEnabled).count) / \(staff.count)"
-            values["manageStaff"] = permissions.contains(.manageMerchantStaff)
+            values["manageStaff"] = manage
             values["staffRoles"] = Role.merchantStaffRoles.map {
                 ["value": $0.rawValue, "label": view.text("role_\($0.rawValue)")]
             }
@@ -99,6 +112,27 @@ struct MerchantPages {
         var values = member.map { Self.staffRow($0, view) } ?? [:]
         values["oneTimePassword"] = created.oneTimePassword
         return view.page("merchant-staff-created", values, status: .created)
+    }
+
+    @Sendable func changeStaffRole(_ request: Request, context: MerchantContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        guard let role = Role(rawValue: try form.require("role")) else {
+            throw Problem.invalid("role", "A merchant staff role is one of: catalog, fulfilment, finance.")
+        }
+        _ = try await TeamAccounts.changeMerchantStaffRole(
+            try context.parameters.require("id"), to: role, caller: context.caller, platform: platform)
+        return WebView.redirect("/merchant?done=staff_role_changed#staff")
+    }
+
+    /// Removes a staff member: the account is disabled and its sessions end now.
+    @Sendable func removeStaff(_ request: Request, context: MerchantContext) async throws -> Response {
+        let form = try await WebForm.read(request, maxBytes: maxBodyBytes)
+        guard form["confirm"] == "yes" else {
+            throw Problem.invalid("confirm", "Tick the box to confirm the removal.")
+        }
+        try await TeamAccounts.removeMerchantStaff(
+            try context.parameters.require("id"), caller: context.caller, platform: platform)
+        return WebView.redirect("/merchant?done=staff_removed#staff")
     }
 
     // MARK: Sanctions and appeals (2.5)
@@ -230,9 +264,9 @@ struct MerchantPages {
         _ = try await Idempotency.run(
             key: form["idempotencyKey"], accountId: context.caller.accountId, request: "POST /merchant/payouts",
             body: Data(String(amount).utf8), platform: platform
-        ) {
+        ) { attempt in
             let payout = try await Settlement.requestPayout(
-                amountFen: amount, caller: context.caller, platform: platform)
+                amountFen: amount, caller: context.caller, attempt: attempt, platform: platform)
             return (201, try JSONResponse.encode(payout))
         }
         return WebView.redirect("/merchant?done=payout_requested#balance")

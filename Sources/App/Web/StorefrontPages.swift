@@ -106,9 +106,10 @@ struct StorefrontPages {
         let stored = try await Idempotency.run(
             key: form["idempotencyKey"], accountId: context.caller.accountId, request: "POST /checkout",
             body: Data(fingerprint.utf8), platform: platform
-        ) {
+        ) { attempt in
             let checkout = try await Orders.checkout(
-                recipient: recipient, caller: context.caller, clientAddress: context.peerAddress, platform: platform)
+                recipient: recipient, caller: context.caller, clientAddress: context.peerAddress, attempt: attempt,
+                platform: platform)
             return (201, try JSONResponse.encode(checkout))
         }
         let checkout = try JSONDecoder().decode(CheckoutView.self, from: stored.body)

@@ -58,13 +58,15 @@ func addWebRoutes(to router: Router<AppRequestContext>, platform: Platform, maxB
 
     let merchants = web.group("merchant", context: MerchantContext.self)
     merchants.get("", use: merchant.console)
-    merchants.get("orders/:id", use: merchant.order)
+    merchants.get("orders/:id", use: requiring(.fulfilOrders, merchant.order))
     merchants.post("orders/:id/waybill", use: requiring(.fulfilOrders, merchant.waybill))
     merchants.post("orders/:id/:action", use: requiring(.fulfilOrders, merchant.orderAction))
     merchants.post("products", use: requiring(.manageListings, merchant.createListing))
     merchants.post("products/:id/withdraw", use: requiring(.manageListings, merchant.withdrawListing))
     merchants.post("payouts", use: requiring(.requestPayouts, merchant.payout))
     merchants.post("staff", use: requiring(.manageMerchantStaff, merchant.addStaff))
+    merchants.post("staff/:id/role", use: requiring(.manageMerchantStaff, merchant.changeStaffRole))
+    merchants.post("staff/:id/remove", use: requiring(.manageMerchantStaff, merchant.removeStaff))
     // No permission names appellants: the handler checks `Sanctions.requireAppellant` (the owner).
     merchants.post("sanctions/:id/appeal", use: merchant.appealSanction)
 

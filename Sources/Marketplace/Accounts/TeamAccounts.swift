@@ -39,6 +39,55 @@ public enum TeamAccounts {
         return views
     }
 
+    /// A merchant owner gives a staff member of their store another staff role; it applies from the member's
+    /// next request, since every request reads the role afresh.
+    public static func changeMerchantStaffRole(_ id: String, to role: Role, caller: Caller, platform: Platform)
+        async throws -> ProfileView
+    {
+        try caller.require(.manageMerchantStaff)
+        guard Role.merchantStaffRoles.contains(role) else {
+            throw Problem.invalid("role", "A merchant staff role is one of: catalog, fulfilment, finance.")
+        }
+        return try await platform.db.transaction { db in
+            let member = try await staffMember(id, caller: caller, on: db)
+            try await AccountStore.setRole(role.rawValue, id: id, now: platform.now, on: db)
+            try await AuditTrail.record(
+                AuditEvent(
+                    "merchant.staff.role", actor: caller.accountId, subject: id, object: "account",
+                    details: ["from": member.role, "to": role.rawValue]),
+                platform: platform, on: db)
+            guard let changed = try await AccountStore.find(id: id, on: db) else {
+                throw Problem.notFound("The staff member")
+            }
+            return try await Profile.maskedView(of: changed, platform: platform, on: db)
+        }
+    }
+
+    /// A merchant owner removes a staff member (someone leaving the store): the account is disabled and every
+    /// session ended at once, so nothing they had open keeps working. Their past actions stay attributed.
+    public static func removeMerchantStaff(_ id: String, caller: Caller, platform: Platform) async throws {
+        try caller.require(.manageMerchantStaff)
+        try await platform.db.transaction { db in
+            let member = try await staffMember(id, caller: caller, on: db)
+            try await AccountStore.setStatus("disabled", id: id, now: platform.now, on: db)
+            try await SessionStore.revokeAll(accountId: id, except: nil, now: platform.now, on: db)
+            try await AuditTrail.record(
+                AuditEvent(
+                    "merchant.staff.remove", actor: caller.accountId, subject: id, object: "account",
+                    details: ["role": member.role]),
+                platform: platform, on: db)
+        }
+    }
+
+    /// The caller's own active staff member (never the owner, never another store's), or 404.
+    static func staffMember(_ id: String, caller: Caller, on db: any SQLDatabase) async throws -> AccountRow {
+        guard let merchantId = caller.merchantId,
+            let member = try await AccountStore.findStaff(
+                id: id, merchantId: merchantId, roles: Role.merchantStaffRoles.map(\.rawValue), on: db)
+        else { throw Problem.notFound("The staff member") }
+        return member
+    }
+
     /// Creates a platform staff account (from the CLI, run by the operator on the server).
     public static func addPlatformStaff(
         role: Role, login: String, displayName: String, password: String?, platform: Platform

@@ -93,10 +93,15 @@ public enum Orders {
     /// Turns the cart into one order per merchant under one checkout, taking the stock; all or nothing.
     /// `clientAddress`: where the consumer is, for the payment it opens (card-testing detection).
     public static func checkout(
-        recipient rawRecipient: Recipient, caller: Caller, clientAddress: String? = nil, platform: Platform
+        recipient rawRecipient: Recipient, caller: Caller, clientAddress: String? = nil,
+        attempt: Idempotency.Attempt? = nil, platform: Platform
     ) async throws -> CheckoutView {
         try caller.require(.shop)
         let recipient = try rawRecipient.validated()
+        // A retry of a checkout cut off by a crash after its orders were saved: the same checkout, not a second.
+        if let checkoutId = attempt?.recovered("checkout") {
+            return try await resume(checkoutId, caller: caller, clientAddress: clientAddress, platform: platform)
+        }
         let buyerKey = try await SubjectKeys.key(subject: caller.accountId, platform: platform, on: platform.db.sql)
         let items = try await CartStore.items(accountId: caller.accountId, on: platform.db.sql)
         guard !items.isEmpty else { throw Problem.conflict("The cart is empty.") }
@@ -146,6 +151,7 @@ public enum Orders {
             try await OrderStore.insert(
                 checkoutId: checkoutId, buyerId: caller.accountId, total: total, now: now, orders: orders, on: db)
             try await CartStore.clear(accountId: caller.accountId, on: db)
+            try await attempt?.mark("checkout:\(checkoutId)", on: db)
             try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
             try await AuditTrail.record(
                 orders.map { order, _ in
@@ -156,8 +162,31 @@ public enum Orders {
                 }, platform: platform, on: db)
         }
         platform.browseCache.invalidate()  // stock changed, and the catalog shows what is in stock
-        var result = CheckoutView(
+        let result = CheckoutView(
             id: checkoutId, totalFen: total, orders: orders.map { view($0, lines: $1, recipient: recipient.masked) })
+        return await withPayment(result, caller: caller, clientAddress: clientAddress, platform: platform)
+    }
+
+    /// The checkout an interrupted attempt saved, with its payment opened (or resumed) as the first would have.
+    static func resume(_ checkoutId: String, caller: Caller, clientAddress: String?, platform: Platform)
+        async throws -> CheckoutView
+    {
+        let rows = try await OrderStore.list(checkoutId: checkoutId, on: platform.db.sql)
+        guard !rows.isEmpty, rows.allSatisfy({ $0.buyer_id == caller.accountId }) else {
+            throw Problem.notFound("The checkout")
+        }
+        let orders = try await withLines(rows, platform, masked: true)
+        let result = CheckoutView(id: checkoutId, totalFen: rows.reduce(0) { $0 + $1.total_fen }, orders: orders)
+        return await withPayment(result, caller: caller, clientAddress: clientAddress, platform: platform)
+    }
+
+    /// Opens the checkout's payment; when the institution is unreachable or the risk engine refuses, the
+    /// checkout stands without one (`startPayment` retries, or answers with the refusal).
+    static func withPayment(_ checkout: CheckoutView, caller: Caller, clientAddress: String?, platform: Platform)
+        async -> CheckoutView
+    {
+        var result = checkout
+        let checkoutId = checkout.id
         do {
             result.payment = try await Payments.start(
                 checkoutId: checkoutId, caller: caller, clientAddress: clientAddress, platform: platform)
@@ -167,6 +196,10 @@ public enum Orders {
             // The risk engine refused the payment (recorded with its reasons): the orders stay awaiting payment
             // and expire; starting the payment again answers with the refusal.
             platform.logger.notice("payment refused by risk at checkout", metadata: ["checkout": "\(checkoutId)"])
+        } catch {
+            platform.logger.warning(
+                "payment not opened at checkout",
+                metadata: ["checkout": "\(checkoutId)", "error.type": "\(type(of: error))"])
         }
         return result
     }

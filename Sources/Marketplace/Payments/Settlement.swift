@@ -40,9 +40,18 @@ public enum Settlement {
 
     /// The owner moves part of the balance to the merchant's bank account; only a real-name verified merchant
     /// may (clause 2.3.4). The amount is reserved in the ledger before the institution is asked to pay.
-    public static func requestPayout(amountFen: Int64, caller: Caller, platform: Platform) async throws -> PayoutView {
+    public static func requestPayout(
+        amountFen: Int64, caller: Caller, attempt: Idempotency.Attempt? = nil, platform: Platform
+    ) async throws -> PayoutView {
         try caller.require(.requestPayouts)
         guard let merchantId = caller.merchantId else { throw Problem.forbidden("This is for merchants.") }
+        // A retry of a request cut off after the payout was reserved: that payout, never a second one.
+        if let id = attempt?.recovered("payout") {
+            guard let reserved = try await PayoutStore.find(id: id, merchantId: merchantId, on: platform.db.sql) else {
+                throw Problem.notFound("The payout")
+            }
+            return view(reserved.status == "pending" ? await send(reserved, platform: platform) : reserved)
+        }
         guard amountFen > 0, amountFen <= 100_000_000_00 else {
             throw Problem.invalid("amountFen", "The amount is a positive number of fen.")
         }
@@ -61,6 +70,7 @@ public enum Settlement {
                     detail: "The available balance is \(available) fen.", field: "amountFen")
             }
             try await PayoutStore.insert(payout, on: db)
+            try await attempt?.mark("payout:\(payout.id)", on: db)
             try await RiskChecks.record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
             try await LedgerStore.post(
                 kind: .payout, orderId: nil, reference: "payout:\(payout.id)",
