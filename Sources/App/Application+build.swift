@@ -247,7 +247,7 @@ public func buildApplication(
         ]
             // On PostgreSQL several instances may serve together: their risk counters count each other's traffic.
             + (platform.db.location.isPostgres || config.shareRiskSignals
-                ? [PeriodicService.riskSignals(platform)] : [])
+                ? [PeriodicService.riskSignals(platform), PeriodicService.shieldUsage(platform)] : [])
             + (config.backupIntervalHours > 0
                 ? [
                     PeriodicService.backups(

@@ -133,6 +133,14 @@ extension PeriodicService {
         }
     }
 
+    /// Publishes the rate-limit tokens this instance took and debits the other instances' (issue 11).
+    public static func shieldUsage(_ platform: Platform, every interval: Duration = .seconds(1)) -> Self {
+        platform.shield.startSharing()
+        return PeriodicService(name: "rate-limit exchange", interval: interval, logger: platform.logger) {
+            try await platform.shield.exchange(platform: platform)
+        }
+    }
+
     /// Runs the key maintenance jobs started from the operations console (re-wrap, re-index), with progress.
     public static func maintenanceJobs(_ platform: Platform, every interval: Duration = .seconds(2)) -> Self {
         PeriodicService.exclusive("maintenance jobs", lease: "maintenance-jobs", every: interval, platform: platform) {

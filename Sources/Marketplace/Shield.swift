@@ -53,9 +53,63 @@ public final class Shield: Sendable {
     private let buckets = Mutex<[String: (tokens: Double, at: Int64)]>([:])
     private let probes = Mutex<[String: [(path: String, at: Int64)]]>([:])
     private let bans = Mutex<(until: [String: Int64], loadedAt: Int64)>(([:], 0))
+    /// Tokens taken here since the last exchange, by bucket, for the other instances to debit.
+    private let taken = Mutex<[String: Int]>([:])
+    /// The last `shield_usage` row applied here (rows become visible in number order).
+    private let appliedThrough = Mutex<Int64>(0)
+    private let sharing = Atomic<Bool>(false)
+    /// This process's name in `shield_usage`, so it never debits its own requests twice.
+    let instance = Identifiers.make()
 
     public init(settings: ShieldSettings) {
         self.settings = settings
+    }
+
+    /// From now on, tokens taken here are published for the other instances (and theirs debited by `exchange`).
+    public func startSharing() { sharing.store(true, ordering: .relaxed) }
+
+    /// Publishes the tokens this instance took since the last call and debits those the others took, so that
+    /// the buckets of several instances behind one load balancer act as one, about a second late. Keys are the
+    /// buckets' own: an address's keyed pseudonym or an account id, never an address. Returns rows applied.
+    @discardableResult
+    public func exchange(platform: Platform) async throws -> Int {
+        let now = platform.now
+        let pending = taken.withLock { taken in
+            defer { taken.removeAll(keepingCapacity: true) }
+            return taken
+        }
+        let rows = pending.map { ShieldUsageRow(instance: instance, at: now, bucket: $0.key, tokens: Int64($0.value)) }
+        do {
+            let postgres = platform.db.location.isPostgres
+            try await platform.db.transaction { db in
+                try await ShieldUsageStore.insert(rows, postgres: postgres, on: db)
+            }
+        } catch {
+            taken.withLock { taken in for (key, count) in pending { taken[key, default: 0] += count } }
+            throw error
+        }
+        // A bucket refills completely within a minute or so: older usage no longer matters.
+        let after = appliedThrough.withLock { $0 }
+        let others = try await ShieldUsageStore.others(
+            after: after, since: now - 120_000, excluding: instance, on: platform.db.sql)
+        buckets.withLock { buckets in
+            for (_, row) in others {
+                let burst = burst(ofKey: row.bucket)
+                var bucket = buckets[row.bucket] ?? (burst, now)
+                bucket.tokens -= Double(row.tokens)
+                buckets[row.bucket] = bucket
+            }
+        }
+        if let last = others.last?.seq { appliedThrough.withLock { $0 = max($0, last) } }
+        return others.count
+    }
+
+    private func burst(ofKey key: String) -> Double {
+        switch key.prefix(2) {
+        case "r|": settings.readBurst
+        case "w|": settings.writeBurst
+        default: settings.authBurst
+        }
     }
 
     public static func isValidAllowEntry(_ entry: String) -> Bool { IPAllowList.isValidEntry(entry) }
@@ -86,7 +140,7 @@ public final class Shield: Sendable {
             return .blocked(first.attackClass)
         }
         if settings.rateLimits,
-            let wait = take(subject: ip, routeClass: routeClass, now: now)
+            let wait = take(subject: index, routeClass: routeClass, now: now)
                 ?? account.flatMap({ take(subject: "account:" + $0, routeClass: routeClass, now: now) })
         {
             Counter(label: "covenant_shield_throttled_total").increment()
@@ -170,6 +224,7 @@ public final class Shield: Sendable {
             defer { buckets[key] = bucket }
             guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))) }
             bucket.tokens -= 1
+            if sharing.load(ordering: .relaxed) { taken.withLock { $0[key, default: 0] += 1 } }
             return nil
         }
     }

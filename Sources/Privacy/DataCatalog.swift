@@ -1417,6 +1417,20 @@ public enum DataCatalog {
                 Column("acquired_at", .operational, .general, "When the holder took it."),
             ]),
         Table(
+            "shield_usage",
+            summary: "Rate-limit tokens each server instance took, by bucket, read by the other instances so that "
+                + "the limits hold across them (clause 2.2); kept one day (a bucket refills within minutes).",
+            retention: .days(1, after: "the round"), legalBasis: Basis.networkLog,
+            [
+                Column("seq", .operational, .general, form: .identifier, "Number given by the database."),
+                Column("instance", .operational, .general, "Which server instance took them (a random id)."),
+                Column("at", .operational, .general, "When."),
+                Column(
+                    "bucket", .personal, .general, form: .hash,
+                    "Route class and the keyed blind index of the address (or the account id): no address in clear."),
+                Column("tokens", .operational, .general, "How many requests the bucket paid for."),
+            ]),
+        Table(
             "shield_bans",
             summary: "Addresses the intrusion shield banned, until when and why (clause 2.2); shared by all instances.",
             retention: .months(6, after: "the ban ends"), legalBasis: Basis.networkLog,

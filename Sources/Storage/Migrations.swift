@@ -16,7 +16,7 @@ enum Schema {
         CreateComplaints(), CreateGovernance(), AddSessionRulesPending(), CreateProviders(),
         CreateIncidents(), CreateVulnerabilities(), CreateShield(), AddPaymentPayerAddress(), AddShippingDeadline(),
         CreateMaintenanceJobs(), CreateRiskSignals(), AddMaintenanceJobDetails(), CreateServiceLeases(),
-        AddIdempotencyResource(),
+        AddIdempotencyResource(), CreateShieldUsage(),
     ]
 }
 
@@ -1093,5 +1093,23 @@ struct AddIdempotencyResource: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("idempotency_keys").deleteField("resource").update()
+    }
+}
+
+/// Rate-limit tokens each instance took, read by the others, so the limits hold across instances (issue 11).
+struct CreateShieldUsage: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("shield_usage")
+            .field("seq", .int64, .identifier(auto: true))
+            .field("instance", .string, .required)
+            .field("at", .int64, .required)
+            .field("bucket", .string, .required)
+            .field("tokens", .int64, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "shield_usage_by_time").on("shield_usage").column("at").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("shield_usage").delete()
     }
 }

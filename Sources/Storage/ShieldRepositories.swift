@@ -62,3 +62,40 @@ extension LoginAttemptStore {
         ).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
+
+/// Tokens one instance took from a rate-limit bucket in one round, for the others to debit (issue 11).
+public struct ShieldUsageRow: Codable, Sendable, Equatable {
+    public let instance: String
+    public let at: Int64
+    /// The bucket: route class and the address's keyed pseudonym or an account id (`r|…`, `w|…`, `a|…`).
+    public let bucket: String
+    public let tokens: Int64
+
+    public init(instance: String, at: Int64, bucket: String, tokens: Int64) {
+        self.instance = instance
+        self.at = at
+        self.bucket = bucket
+        self.tokens = tokens
+    }
+}
+
+public enum ShieldUsageStore {
+    /// One statement per round; on PostgreSQL writers take turns so rows become visible in number order.
+    public static func insert(_ rows: [ShieldUsageRow], postgres: Bool, on db: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
+        if postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey))").run() }
+        try await db.insert(into: "shield_usage").models(rows).run()
+    }
+
+    static let lockKey: Int64 = 0x5348_4C44  // "SHLD"
+
+    /// Other instances' usage numbered after `seq` and not older than `since`, in order.
+    public static func others(after seq: Int64, since: Int64, excluding instance: String, on db: any SQLDatabase)
+        async throws -> [(seq: Int64, row: ShieldUsageRow)]
+    {
+        try await db.select().column("*").from("shield_usage").where("seq", .greaterThan, seq)
+            .where("at", .greaterThanOrEqual, since).where("instance", .notEqual, instance).orderBy("seq")
+            .limit(50_000).all()
+            .map { (try $0.decode(column: "seq", as: Int64.self), try $0.decode(model: ShieldUsageRow.self)) }
+    }
+}

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Marketplace
 import ServiceLifecycle
@@ -80,6 +81,51 @@ struct ServiceLeaseTests {
             #expect(Set(seen).count == 1, "\(Set(seen))")
             #expect(seen.count >= 5)
             #expect(try await ServiceLeaseStore.all(on: env.platform.db.sql).isEmpty)
+        }
+    }
+    @Test(
+        "11: rate limits hold across instances: tokens taken on one are debited on the others",
+        arguments: Backend.available)
+    func sharedRateLimits(_ backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            // setup: two instances with their own shields; sign-in attempts: a burst of 4, no refill to speak of
+            var settings = ShieldSettings()
+            settings.authBurst = 4
+            settings.authPerSecond = 0.001
+            var first = env.platform
+            first.shield = Shield(settings: settings)
+            var second = env.platform
+            second.shield = Shield(settings: settings)
+            first.shield.startSharing()
+            second.shield.startSharing()
+            let signIn = AttackSignatures.Input(path: "/api/v1/sessions", query: "", headers: [], body: "")
+            func attempt(_ platform: Platform, _ ip: String = "203.0.113.7") async throws -> ShieldVerdict {
+                try await platform.shield.admit(ip: ip, routeClass: .auth, request: signIn, platform: platform)
+            }
+
+            // act: three attempts on the first instance, then the exchange runs on both
+            for _ in 0..<3 { #expect(try await attempt(first) == .allow) }
+            try await first.shield.exchange(platform: first)
+            #expect(try await second.shield.exchange(platform: second) == 1)
+
+            // check: the second instance has one attempt left for that address, none for a fifth
+            #expect(try await attempt(second) == .allow)
+            guard case .throttle = try await attempt(second) else {
+                Issue.record("the second instance allowed more than the shared burst")
+                return
+            }
+            // another address is untouched, and the first instance learns of the second's attempt too
+            #expect(try await attempt(second, "203.0.113.8") == .allow)
+            try await second.shield.exchange(platform: second)
+            try await first.shield.exchange(platform: first)
+            guard case .throttle = try await attempt(first) else {
+                Issue.record("the first instance did not debit the second's attempt")
+                return
+            }
+            // nothing in the table names an address
+            let buckets = try await env.platform.db.sql.raw("SELECT bucket FROM shield_usage").all()
+                .map { try $0.decode(column: "bucket", as: String.self) }
+            #expect(!buckets.isEmpty && buckets.allSatisfy { !$0.contains("203.0.113") })
         }
     }
 }
