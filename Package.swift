@@ -15,7 +15,9 @@ let package = Package(
     name: "covenant",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "covenant", targets: ["covenant"])
+        .executable(name: "covenant", targets: ["covenant"]),
+        // The pure modules, for the separate benchmark package in Benchmarks/ (no database, no HTTP).
+        .library(name: "CovenantCore", targets: ["Domain", "Privacy", "AuditLog", "Risk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
