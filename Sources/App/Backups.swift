@@ -289,11 +289,11 @@ public enum Backups {
                 } catch {
                     throw Failure.tool(String(describing: error))
                 }
-                for subject in journal?.subjects() ?? [] {
-                    try await ErasureStore.destroyKey(subjectId: subject, now: SystemClock().nowMillis, on: db.sql)
-                }
                 let rows = try await rowCounts(db.sql)
                 report.check(rows == manifest.rows, "restored into \(target); row counts match")
+                for (subject, at) in journal?.entries() ?? [] {
+                    try await ErasureStore.reapply(subjectId: subject, now: at ?? SystemClock().nowMillis, on: db.sql)
+                }
             } catch {
                 await db.shutdown()
                 throw error
@@ -311,17 +311,18 @@ public enum Backups {
         let db = try DatabaseStack(location: location, logger: logger, poolSize: 2)
         do {
             let platform = try Platform(db: db, keys: keys, clock: SystemClock(), settings: settings, logger: logger)
-            // Erased stays erased: keys destroyed since the backup was taken are destroyed here too.
-            let erased = journal?.subjects() ?? []
-            for subject in erased {
-                try await ErasureStore.destroyKey(subjectId: subject, now: platform.clock.nowMillis, on: db.sql)
-            }
-            if journal != nil { report.check(true, "\(erased.count) erasures from the journal applied") }
+            // The rows as backed up, before erasures since then are applied again (they remove some).
             let rows = try await rowCounts(db.sql)
             report.check(
                 rows == manifest.rows,
                 "row counts match: \(rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
             )
+            // Erased stays erased: everyone erased since the backup was taken is erased here too, in full.
+            let erased = journal?.entries() ?? []
+            for (subject, at) in erased {
+                try await ErasureStore.reapply(subjectId: subject, now: at ?? platform.clock.nowMillis, on: db.sql)
+            }
+            if journal != nil { report.check(true, "\(erased.count) erasures from the journal applied") }
             let violation = try await Settlement.check(platform: platform, reconcile: false)
             report.check(violation == nil, "ledger check" + (violation.map { ": \($0)" } ?? " passed"))
             // As `audit verify` does: events written after the last integration are added to the tree first.

@@ -49,6 +49,9 @@ public enum ListingScreening {
         if containsContactDetails(folded) {
             rejected.append("Contact details are not allowed: buyers and sellers talk on the platform.")
         }
+        if containsResidentID(folded) {
+            rejected.append("A resident identity card number is personal information and is never published.")
+        }
         if contactWords.contains(where: folded.contains), folded.contains(where: \.isASCIIDigit) {
             review.append("A messaging handle may be a way to trade off the platform; a reviewer checks it.")
         }
@@ -83,7 +86,47 @@ public enum ListingScreening {
         where token.contains("@") && token.contains(".") && (try? EmailAddress(String(token))) != nil {
             return true
         }
+        // An address run into other words ("邮箱a@b.com"): the ASCII around the "@" is the address.
+        return folded.firstMatch(of: emailPattern) != nil
+    }
+
+    nonisolated(unsafe) static let emailPattern = /[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}/
+
+    /// Eighteen characters, seventeen digits and a check character that matches (GB 11643), not inside a
+    /// longer run of digits.
+    static func containsResidentID(_ folded: String) -> Bool {
+        let characters = Array(folded)
+        guard characters.count >= 18 else { return false }
+        for start in 0...(characters.count - 18) {
+            let window = characters[start..<start + 18]
+            guard window.prefix(17).allSatisfy(\.isASCIIDigit),
+                start == 0 || !characters[start - 1].isASCIIDigit,
+                start + 18 == characters.count || !characters[start + 18].isASCIIDigit,
+                let check = ResidentID.checkCharacter(for: String(window.prefix(17))),
+                String(check).lowercased() == String(window.last!).lowercased()
+            else { continue }
+            return true
+        }
         return false
+    }
+
+    /// Whether the text holds a card, identity or mobile number or an e-mail address.
+    public static func identifiesPerson(_ text: String) -> Bool {
+        let folded = TextScan.foldingFullWidth(text).lowercased()
+        return CardNumberDetector.containsCardNumber(text) || containsContactDetails(folded)
+            || containsResidentID(folded)
+    }
+
+    /// The text with what screening refuses to keep in clear masked: card numbers, mobile and identity numbers
+    /// (every run of seven or more digits) and e-mail addresses. A rejected listing is stored like this.
+    public static func redacted(_ text: String) -> String {
+        var result = CardNumberDetector.redacting(text)
+        result = result.replacing(/[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}/) { _ in "***@***"
+        }
+        result = result.replacing(/[0-9０-９][0-9０-９ \-]{5,}[0-9０-９Xx]/) { match in
+            String(repeating: "*", count: match.output.count)
+        }
+        return result
     }
 }
 

@@ -52,6 +52,13 @@ public enum Idempotency {
                 detail: "Send an Idempotency-Key header (a UUID) with requests that create orders or move money.")
         }
         let key = try TextInput.singleLine(maximumLength: 100).validate(rawKey)
+        // The key is stored as sent (so a retry finds it): it must not carry a card number (2.4.2). A UUID's
+        // digit groups can pass the Luhn check by chance, and a UUID is what clients are asked for.
+        guard UUID(uuidString: key) != nil || !CardNumberDetector.containsCardNumber(key) else {
+            throw Problem(
+                type: "card-number-refused", status: 422, title: "Card numbers are not accepted",
+                detail: "The Idempotency-Key must not contain a card number: send a UUID.", field: "Idempotency-Key")
+        }
         let fingerprint = Hex.encode(SHA256.hash(data: Data((request + "\n").utf8) + body))
         let db = platform.db.sql
         let now = platform.now

@@ -975,7 +975,9 @@ public enum DataCatalog {
                 Column("status", .operational, .general, "open, claimed or decided."),
                 Column("claimed_by", .personal, .general, form: .identifier, "The analyst holding it."),
                 Column("label", .transaction, .important, "fraud or legitimate (feeds model training)."),
-                Column("note", .operational, .general, "The analyst's note."),
+                Column(
+                    "note", .personal, .important, encrypted: true,
+                    "The analyst's note, sealed under the account's key (no identifiers allowed in it)."),
                 Column("created_at", .operational, .general, "When it was opened."),
                 Column("decided_at", .operational, .general, "When it was decided."),
             ]),
@@ -1083,7 +1085,9 @@ public enum DataCatalog {
                     "The merchant's account of it, under the author's key."),
                 Column("status", .transaction, .general, "open, upheld or dismissed."),
                 Column("handled_by", .personal, .general, form: .identifier, "The arbitrator who decided."),
-                Column("note", .operational, .general, "The decision's note."),
+                Column(
+                    "note", .personal, .important, encrypted: true,
+                    "The decision's note, sealed under the consumer's key (no identifiers allowed in it)."),
                 Column("created_at", .operational, .general, "When it was filed."),
                 Column("decided_at", .operational, .general, "When it was decided."),
             ]),
@@ -1172,7 +1176,9 @@ public enum DataCatalog {
                     "The appellant's statement, under their key."),
                 Column("status", .operational, .general, "pending, upheld or rejected."),
                 Column("decided_by", .personal, .general, form: .identifier, "Who decided it."),
-                Column("decision_note", .operational, .general, "The decision's note."),
+                Column(
+                    "decision_note", .personal, .important, encrypted: true,
+                    "The decision's note, sealed under the sanctioned party's key (no identifiers allowed in it)."),
                 Column("created_at", .operational, .general, "When it was filed."),
                 Column("decided_at", .operational, .general, "When it was decided."),
             ]),

@@ -511,13 +511,27 @@ public enum PrivacyRequestStore {
 
 public enum ErasureStore {
     /// Destroys a person's data key: every field sealed under it becomes unreadable, backups included.
+    /// Destroys the person's data key; a key destroyed before keeps the date it was destroyed (retention counts
+    /// from it).
     public static func destroyKey(subjectId: String, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
-            UPDATE subject_keys SET wrapped_key = NULL, destroyed_at = \(bind: now)
+            UPDATE subject_keys SET wrapped_key = NULL, destroyed_at = COALESCE(destroyed_at, \(bind: now))
             WHERE subject_id = \(bind: subjectId)
             """
         ).run()
+    }
+
+    /// An erasure applied again, to a restored backup taken before it: the key destroyed, the account left a
+    /// tombstone, its sessions ended and its consents withdrawn, as the erasure itself did.
+    /// An account already a tombstone is left as it is.
+    public static func reapply(subjectId: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await destroyKey(subjectId: subjectId, now: now, on: db)
+        let status = try await db.select().column("status").from("accounts").where("id", .equal, subjectId).first()?
+            .decode(column: "status", as: String.self)
+        if status != nil && status != "erased" { try await tombstone(accountId: subjectId, now: now, on: db) }
+        try await SessionStore.revokeAll(accountId: subjectId, except: nil, now: now, on: db)
+        try await ConsentStore.withdrawAll(accountId: subjectId, now: now, on: db)
     }
 
     /// Leaves a storage-only tombstone: no login, no password, no second factor; ciphertexts stay unreadable.

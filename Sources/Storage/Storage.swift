@@ -106,6 +106,8 @@ public final class DatabaseStack: Sendable {
             try await sql.raw("PRAGMA synchronous=FULL").run()
             // 64 MiB of page cache: audit details are keyed by a random hash, so their inserts touch pages all over.
             try await sql.raw("PRAGMA cache_size=-65536").run()
+            // Deleted and overwritten content is zeroed, so an erased person's text does not linger in free pages.
+            try await sql.raw("PRAGMA secure_delete=ON").run()
         }
         let migrator = makeMigrator()
         try await migrator.setupIfNeeded().get()

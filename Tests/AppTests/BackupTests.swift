@@ -77,22 +77,33 @@ struct BackupTests {
             #expect(erased.erasureJournal?.subjects() == [id])
 
             // act: restore the backup into a scratch database, with and without the journal
-            func keyAlive(journal: ErasureJournal?) async throws -> Bool {
+            func restoredState(journal: ErasureJournal?) async throws -> (key: Bool, status: String, sessions: Int) {
                 let restored = directory + "/restored-\(UUID()).sqlite"
                 let report = try await Backups.verify(
                     file: backup, keys: platform.keys, settings: platform.settings, keep: restored, journal: journal,
                     logger: platform.logger)
                 #expect(report.passed, "\(report.lines)")
                 let db = try DatabaseStack(location: .sqliteFile(restored), logger: platform.logger)
-                let row = try await db.sql.raw(
-                    "SELECT wrapped_key IS NOT NULL AS alive FROM subject_keys WHERE subject_id = \(bind: id)"
-                ).first()
+                let key =
+                    try await db.sql.raw(
+                        "SELECT wrapped_key IS NOT NULL AS alive FROM subject_keys WHERE subject_id = \(bind: id)"
+                    ).first()?.decode(column: "alive", as: Bool.self) ?? false
+                let status =
+                    try await db.sql.raw("SELECT status FROM accounts WHERE id = \(bind: id)").first()?
+                    .decode(column: "status", as: String.self) ?? "missing"
+                let sessions =
+                    try await db.sql.raw(
+                        "SELECT COUNT(*) AS n FROM sessions WHERE account_id = \(bind: id) AND revoked_at IS NULL"
+                    ).first()?.decode(column: "n", as: Int.self) ?? -1
                 await db.shutdown()
-                return try row?.decode(column: "alive", as: Bool.self) ?? false
+                return (key, status, sessions)
             }
-            // check: the old backup still holds the key; replaying the journal destroys it again
-            #expect(try await keyAlive(journal: nil))
-            #expect(try await !keyAlive(journal: erased.erasureJournal))
+            // check: the old backup still holds the person; replaying the journal erases them again in full: key
+            // destroyed, account a tombstone, no session left that could still open it
+            let without = try await restoredState(journal: nil)
+            #expect(without.key && without.status == "active" && without.sessions == 1)
+            let with = try await restoredState(journal: erased.erasureJournal)
+            #expect(!with.key && with.status == "erased" && with.sessions == 0, "\(with)")
         }
     }
 

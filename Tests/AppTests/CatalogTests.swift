@@ -43,6 +43,11 @@ struct CatalogTests {
                 #expect(claim.json["status"] as? String == "review", "\(claim.body)")
                 #expect(contact.json["status"] as? String == "rejected", "\(contact.status) \(contact.body)")
                 #expect((contact.json["reasons"] as? [String])?.isEmpty == false)
+                // the rejected text is kept with the phone number masked (it is never shown; no one's number stays)
+                let stored = try await env.platform.db.sql.raw(
+                    "SELECT description FROM listings WHERE status = 'rejected'"
+                ).first()?.decode(column: "description", as: String.self)
+                #expect(stored != nil && stored?.contains("13800138000") == false, "\(stored ?? "")")
                 let badPrice = try await client.send(
                     .post, "/api/v1/merchant/products", token: owner, json: Self.listing("杯子", price: 0))
                 #expect(badPrice.status == 422)

@@ -278,6 +278,10 @@ struct DisputeTests {
                 .post, "/api/v1/staff/complaints/\(id)/decision", token: arbitrator,
                 json: #"{"uphold":true,"note":"物流显示已签收。"}"#)
             #expect(upheld.json["status"] as? String == "upheld", "\(upheld.body)")
+            #expect(upheld.json["note"] as? String == "物流显示已签收。", "the note reads back")
+            let storedNote = try await stack.env.platform.db.sql.raw("SELECT note FROM complaints").first()?
+                .decode(column: "note", as: String.self)
+            #expect(storedNote?.hasPrefix("sealed:") == true, "and is sealed at rest")
 
             // the consumer's dispute on that order now goes to the risk analysts as well
             _ = try await Self.open(client, buyer, order)

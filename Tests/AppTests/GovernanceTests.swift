@@ -229,6 +229,11 @@ struct GovernanceTests {
                     id: appealId, uphold: true, note: "证据不足，撤销。", caller: Self.support, platform: platform)
                 #expect(decided.inForce == false && decided.liftReason == "appeal upheld")
                 #expect(decided.appeal?.decidedBy == "support-1")
+                #expect(decided.appeal?.note == "证据不足，撤销。")
+                let storedNote = try await env.platform.db.sql.raw("SELECT decision_note FROM sanction_appeals")
+                    .first()?
+                    .decode(column: "decision_note", as: String.self)
+                #expect(storedNote?.hasPrefix("sealed:") == true && storedNote?.contains("证据") == false)
                 let retry = try await client.send(
                     .post, "/api/v1/cart/items", token: consumer,
                     json: Client.jsonString(["listingId": "x", "quantity": 1]))

@@ -134,7 +134,7 @@ struct OrderTests {
                 }
                 // check
                 #expect(statuses.filter { $0 == 201 }.count == 10)
-                #expect(statuses.filter { $0 == 409 }.count == 90)
+                #expect(statuses.filter { $0 == 409 }.count == 90, "\(statuses.sorted())")
                 #expect(try await Self.stock(env, listing) == 0)
                 #expect(try await env.count("orders") == 10)
             }
@@ -157,6 +157,45 @@ struct OrderTests {
         }
     }
 
+    @Test(
+        "2.4.1: carts holding the same listings in opposite orders check out together without a deadlock",
+        arguments: Backend.available)
+    func noDeadlock(backend: Backend) async throws {
+        try await TestPlatform.with(backend) { env in
+            try await env.withClient { client in
+                // setup: two listings; half the buyers put A then B in the cart, the other half B then A
+                let (first, owner) = try await Self.merchantListingAndOwner(
+                    client, env, login: "pair@orders.example", title: "茶盘", price: 3000, stock: 100)
+                let second = try #require(
+                    try await client.send(
+                        .post, "/api/v1/merchant/products", token: owner,
+                        json: Client.jsonString([
+                            "title": "茶巾", "description": "棉麻。", "imageRefs": ["demo/home.jpg"], "priceFen": 900,
+                            "stock": 100, "category": "home",
+                        ])
+                    ).json["id"] as? String)
+                var buyers: [String] = []
+                for n in 0..<24 {
+                    let token = try await client.newSession(login: "1371111\(String(format: "%04d", n))")
+                    for listing in n % 2 == 0 ? [first, second] : [second, first] {
+                        #expect(try await Self.add(client, token, listing, 1).status == 200)
+                        env.clock.advance(seconds: 1)  // the cart keeps the order things were added in
+                    }
+                    buyers.append(token)
+                }
+                // act
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for token in buyers { group.addTask { try await Self.checkout(client, token).status } }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                // check: every one went through
+                #expect(statuses.allSatisfy { $0 == 201 }, "\(statuses.sorted())")
+                #expect(try await Self.stock(env, first) == 76)
+                #expect(try await Self.stock(env, second) == 76)
+            }
+        }
+    }
+
     @Test("2.4.1: a retried checkout with the same Idempotency-Key orders once and replays the first response")
     func idempotentCheckout() async throws {
         try await TestPlatform.with(.sqlite) { env in
@@ -168,6 +207,10 @@ struct OrderTests {
                 // check: no key, no checkout
                 let keyless = try await client.send(.post, "/api/v1/checkouts", token: buyer, json: Self.recipient())
                 #expect(keyless.status == 400 && keyless.problemType == "idempotency-key-required")
+                // a card number is not a key: it would be stored as sent
+                let carded = try await Self.checkout(client, buyer, key: "4242424242424242")
+                #expect(carded.status == 422 && carded.problemType == "card-number-refused", "\(carded.body)")
+                #expect(try await env.count("idempotency_keys") == 0)
                 // act: the same key twice
                 let first = try await Self.checkout(client, buyer, key: "k-1")
                 let second = try await Self.checkout(client, buyer, key: "k-1")

@@ -51,10 +51,19 @@ struct RiskFlowTests {
                 let reasons = try #require(decision["reasons"] as? [[String: Any]])
                 #expect(reasons.first?["code"] as? String == "velocity.checkouts_1h")
                 #expect((claimed.json["history"] as? [Any])?.count == 11)
+                // a note naming someone's number is refused: notes are kept in clear
+                let identifying = try await client.send(
+                    .post, "/api/v1/staff/risk-cases/\(caseId)/decision", token: analyst,
+                    json: #"{"fraud":true,"note":"买家电话 13800138000"}"#)
+                #expect(identifying.status == 422, "\(identifying.body)")
                 let decided = try await client.send(
                     .post, "/api/v1/staff/risk-cases/\(caseId)/decision", token: analyst,
                     json: #"{"fraud":true,"note":"十一单一小时"}"#)
                 #expect(decided.json["label"] as? String == "fraud", "\(decided.body)")
+                // the note is about the account: sealed under its key, not kept in clear
+                let stored = try await env.platform.db.sql.raw("SELECT note FROM risk_cases WHERE id = \(bind: caseId)")
+                    .first()?.decode(column: "note", as: String.self)
+                #expect(stored?.hasPrefix("sealed:") == true && stored?.contains("十一单") == false)
 
                 // check: the next checkout is declined without naming a rule, and nothing is written
                 let orders = try await env.count("orders")

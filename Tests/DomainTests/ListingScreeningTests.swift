@@ -17,6 +17,8 @@ struct ListingScreeningTests {
             ("球鞋", "联系 138 0013 8000 看实物", .reject),
             ("球鞋", "Write to seller@example.com for the price", .reject),
             ("礼品卡", "卡号 4111 1111 1111 1111 转让", .reject),
+            ("代购", "买家张三身份证11010519491231002X", .reject),
+            ("球鞋", "联系邮箱seller@example.com谢谢", .reject),
         ])
     func outcomes(title: String, description: String, expected: ListingScreening.Outcome) {
         // act
@@ -26,8 +28,20 @@ struct ListingScreeningTests {
         #expect(verdict.reasons.isEmpty == (expected == .publish))
     }
 
-    @Test("2.4.1: a resident ID number or a price is not taken for a phone number")
+    @Test("2.4.1: a price, a batch number or eighteen digits with a wrong check digit identify no one")
     func noFalseContacts() {
         #expect(ListingScreening.screen("茶叶 500g", "价格 12800 分，批号 20261129001").outcome == .publish)
+        #expect(ListingScreening.screen("茶叶", "条码 110105194912310021").outcome == .publish)
+        #expect(!ListingScreening.identifiesPerson("批号 20261129001，价格 128 元"))
+        #expect(ListingScreening.identifiesPerson("请联系 13800138000"))
+    }
+
+    @Test("2.3.2: what screening refuses is masked in the text kept of a rejected listing")
+    func redaction() {
+        let kept = ListingScreening.redacted(
+            "电话 138 0013 8000，邮箱a.b@example.com，身份证 11010519491231002X，卡 4111111111111111")
+        #expect(!ListingScreening.identifiesPerson(kept), "\(kept)")
+        #expect(!kept.contains("8000") && !kept.contains("example.com") && !kept.contains("1231002"))
+        #expect(kept.hasPrefix("电话 "))
     }
 }

@@ -60,8 +60,9 @@ public enum Listings {
         try await RealName.requireVerified(accountId: merchantId, on: platform.db.sql)
         let valid = try validate(input)
         let verdict = ListingScreening.screen(valid.title, valid.description)
+        let (title, description) = kept(valid, after: verdict)
         let row = ListingRow(
-            id: Identifiers.make(), merchant_id: merchantId, title: valid.title, description: valid.description,
+            id: Identifiers.make(), merchant_id: merchantId, title: title, description: description,
             image_refs: try json(valid.imageRefs), price_fen: valid.priceFen, stock: valid.stock,
             category: valid.category, status: status(after: verdict), screening_reasons: try json(verdict.reasons),
             now: platform.now)
@@ -80,8 +81,7 @@ public enum Listings {
         else { throw Problem.notFound("The listing") }
         let valid = try validate(input)
         let verdict = ListingScreening.screen(valid.title, valid.description)
-        row.title = valid.title
-        row.description = valid.description
+        (row.title, row.description) = kept(valid, after: verdict)
         row.image_refs = try json(valid.imageRefs)
         row.price_fen = valid.priceFen
         row.stock = valid.stock
@@ -92,6 +92,14 @@ public enum Listings {
         row.reviewed_by = nil
         try await save(row, event: "listing.update", caller: caller, platform: platform)
         return try view(row)
+    }
+
+    /// What is stored of the text: as written, unless screening rejected it, in which case what it refused to keep
+    /// (card, identity and phone numbers, e-mail addresses) is masked: a rejected listing is never shown, and the
+    /// merchant keeps their original.
+    static func kept(_ input: ListingInput, after verdict: ListingScreening.Verdict) -> (String, String) {
+        guard verdict.outcome == .reject else { return (input.title, input.description) }
+        return (ListingScreening.redacted(input.title), ListingScreening.redacted(input.description))
     }
 
     public static func withdraw(id: String, caller: Caller, platform: Platform) async throws {

@@ -79,14 +79,20 @@ public enum Complaints {
         async throws -> ComplaintView
     {
         try caller.require(.arbitrate)
-        let note = try TextInput.singleLine(maximumLength: 500).validate(rawNote, field: "note")
+        let note = try StaffNotes.validate(rawNote)
         let now = platform.now
         try await platform.db.transaction { db in
+            guard
+                let open = try await db.select().column("*").from("complaints").where("id", .equal, id)
+                    .first(decoding: ComplaintRow.self)
+            else { throw Problem.notFound("The complaint") }
+            let sealed = try await StaffNotes.seal(
+                note, about: open.consumer_id, table: "complaints", row: id, platform: platform, on: db)
             guard
                 let row = try await db.raw(
                     """
                     UPDATE complaints SET status = \(bind: uphold ? "upheld" : "dismissed"),
-                      handled_by = \(bind: caller.accountId), note = \(bind: note), decided_at = \(bind: now)
+                      handled_by = \(bind: caller.accountId), note = \(bind: sealed), decided_at = \(bind: now)
                     WHERE id = \(bind: id) AND status = 'open' RETURNING consumer_id
                     """
                 ).first()
@@ -113,6 +119,9 @@ public enum Complaints {
         }
         return ComplaintView(
             id: row.id, orderId: row.order_id, consumerId: row.consumer_id, reason: row.reason, text: text,
-            status: row.status, note: row.note, createdAt: row.created_at)
+            status: row.status,
+            note: await StaffNotes.open(
+                row.note, about: row.consumer_id, table: "complaints", row: row.id, platform: platform),
+            createdAt: row.created_at)
     }
 }

@@ -294,7 +294,7 @@ public enum Sanctions {
         id: String, uphold: Bool, note rawNote: String, caller: Caller, platform: Platform
     ) async throws -> SanctionView {
         try caller.require(.enforceRules)
-        let note = try TextInput.singleLine(maximumLength: 500).validate(rawNote, field: "note")
+        let note = try StaffNotes.validate(rawNote)
         let sanction = try await platform.db.transaction { db in
             guard let appeal = try await SanctionAppealStore.find(id: id, on: db),
                 let sanction = try await SanctionStore.find(id: appeal.sanction_id, on: db)
@@ -302,9 +302,11 @@ public enum Sanctions {
             guard caller.accountId != sanction.imposed_by, caller.accountId != appeal.appellant_id else {
                 throw Problem.forbidden("An appeal is decided by someone other than the person who imposed it.")
             }
+            let sealed = try await StaffNotes.seal(
+                note, about: sanction.party_id, table: "sanction_appeals", row: id, platform: platform, on: db)
             guard
                 try await SanctionAppealStore.decide(
-                    id: id, upheld: uphold, by: caller.accountId, note: note, now: platform.now, on: db)
+                    id: id, upheld: uphold, by: caller.accountId, note: sealed, now: platform.now, on: db)
             else { throw Problem.conflict("The appeal has been decided already.") }
             if uphold {
                 _ = try await SanctionStore.lift(id: sanction.id, reason: "appeal upheld", now: platform.now, on: db)
@@ -352,7 +354,11 @@ public enum Sanctions {
                     try? FieldCipher.open(
                         appeal.statement_cipher, key: $0,
                         context: FieldContext(table: "sanction_appeals", column: "statement_cipher", row: appeal.id))
-                }, decidedBy: appeal.decided_by, note: appeal.decision_note, createdAt: appeal.created_at,
+                }, decidedBy: appeal.decided_by,
+                note: await StaffNotes.open(
+                    appeal.decision_note, about: row.party_id, table: "sanction_appeals", row: appeal.id,
+                    platform: platform),
+                createdAt: appeal.created_at,
                 decidedAt: appeal.decided_at)
         }
         let now = platform.now

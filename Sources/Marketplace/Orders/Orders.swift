@@ -140,7 +140,9 @@ public enum Orders {
             return (order, lines)
         }
         try await platform.db.transaction { db in
-            for item in items {
+            // Rows are locked in one order (by listing) in every checkout, so two carts holding the same listings
+            // in another order never wait on each other (a deadlock on PostgreSQL).
+            for item in items.sorted(by: { $0.listing_id < $1.listing_id }) {
                 guard try await OrderStore.reserve(listingId: item.listing_id, quantity: item.quantity, on: db) else {
                     throw Problem(
                         type: "out-of-stock", status: 409, title: "Out of stock",

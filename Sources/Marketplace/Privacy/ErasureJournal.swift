@@ -3,15 +3,17 @@ import Synchronization
 
 /// The ids of people whose data keys were destroyed, kept in a file beside the database (not in it), so that a
 /// restored backup taken before an erasure has those keys destroyed again: erased stays erased (clause 2.3.5).
-/// It holds random account ids only, one per line, in a file only the platform's user can read.
+/// It holds random account ids only, one per line with the time of the erasure, in a file only the platform's user
+/// can read.
 public final class ErasureJournal: Sendable {
     public let path: String
     private let lock = Mutex(())
 
     public init(path: String) { self.path = path }
 
-    /// Appends an erased person's id (after the erasure committed).
-    public func record(_ subjectId: String) throws {
+    /// Appends an erased person's id and when they were erased (after the erasure committed), so that applying
+    /// it again to a restored backup gives the rows the erasure gave.
+    public func record(_ subjectId: String, at millis: Int64) throws {
         try lock.withLock { _ in
             if !FileManager.default.fileExists(atPath: path) {
                 guard
@@ -21,13 +23,19 @@ public final class ErasureJournal: Sendable {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             defer { try? handle.close() }
             try handle.seekToEnd()
-            try handle.write(contentsOf: Data((subjectId + "\n").utf8))
+            try handle.write(contentsOf: Data("\(subjectId)\t\(millis)\n".utf8))
         }
     }
 
     /// Every id recorded so far.
-    public func subjects() -> [String] {
+    public func subjects() -> [String] { entries().map(\.subject) }
+
+    /// Every erasure recorded so far, with its time (nil in lines written before times were recorded).
+    public func entries() -> [(subject: String, at: Int64?)] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        return text.split(separator: "\n").filter { !$0.isEmpty }.map { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? Int64(parts[1]) : nil)
+        }
     }
 }

@@ -147,7 +147,7 @@ public enum Rights {
         // After the commit, so no request running meanwhile can have put the key back.
         platform.auditKeys.forget(account.id)
         do {
-            try platform.erasureJournal?.record(account.id)
+            try platform.erasureJournal?.record(account.id, at: now)
         } catch {
             platform.logger.error(
                 "could not append to the erasure journal", metadata: ["error.type": "\(type(of: error))"])

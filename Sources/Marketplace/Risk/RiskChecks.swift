@@ -323,12 +323,15 @@ public enum RiskChecks {
         async throws -> RiskCaseView
     {
         try caller.require(.reviewRisk)
-        let note = try TextInput.singleLine(maximumLength: 500).validate(rawNote, field: "note")
+        let note = try StaffNotes.validate(rawNote)
         let now = platform.now
         try await platform.db.transaction { db in
+            guard let current = try await RiskStore.findCase(id: id, on: db) else { throw Problem.notFound("The case") }
+            let sealed = try await StaffNotes.seal(
+                note, about: current.account_id, table: "risk_cases", row: id, platform: platform, on: db)
             guard
                 try await RiskStore.decide(
-                    id: id, analyst: caller.accountId, label: fraud ? "fraud" : "legitimate", note: note, now: now,
+                    id: id, analyst: caller.accountId, label: fraud ? "fraud" : "legitimate", note: sealed, now: now,
                     on: db)
             else { throw Problem.conflict("Claim the case before deciding it.") }
             guard let row = try await RiskStore.findCase(id: id, on: db) else { throw Problem.notFound("The case") }
