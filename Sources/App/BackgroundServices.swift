@@ -65,9 +65,13 @@ public struct ServiceLease: Sendable {
     let ttl: Duration
     let platform: Platform
 
-    /// A lease on `name` for this instance, lapsing after three rounds of `interval` (at least ten seconds).
+    /// A lease on `name` for this instance, lapsing after three rounds of `interval`, but never sooner than ten
+    /// seconds nor later than five minutes: an hourly service's lease must not outlive a dead holder for hours.
+    /// (A lease that lapses between two hourly rounds is simply taken by whichever instance's round comes first.)
     public static func exclusive(_ name: String, every interval: Duration, platform: Platform) -> Self {
-        ServiceLease(name: name, holder: platform.instanceId, ttl: max(.seconds(10), interval * 3), platform: platform)
+        ServiceLease(
+            name: name, holder: platform.instanceId, ttl: min(.seconds(300), max(.seconds(10), interval * 3)),
+            platform: platform)
     }
 
     public func acquire() async throws -> Bool {
