@@ -56,6 +56,9 @@ struct CatalogTests {
                 #expect((page.json["products"] as? [[String: Any]])?.map { $0["title"] as? String } == ["陶瓷茶杯"])
                 let found = try await client.send(.get, "/api/v1/products?q=%E8%8C%B6%E6%9D%AF")  // 茶杯
                 #expect((found.json["products"] as? [Any])?.count == 1)
+                // a search longer than its limit is the caller's mistake: 422, never a 500
+                let long = try await client.send(.get, "/api/v1/products?q=" + String(repeating: "0", count: 65))
+                #expect(long.status == 422, "\(long.status) \(long.body)")
                 let wildcard = try await client.send(.get, "/api/v1/products?q=%25")  // a literal %
                 #expect((wildcard.json["products"] as? [Any])?.count == 0)
                 #expect(try await client.send(.get, "/api/v1/products?limit=1000").status == 422)

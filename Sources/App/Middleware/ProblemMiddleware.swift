@@ -18,6 +18,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return Self.render(problem)
+        } catch let invalid as TextInputError {
+            // Text validated without naming its field (a header, a query): still the caller's mistake, a 422.
+            return Self.render(Problem.invalid("text", invalid.message))
         } catch let error as any HTTPResponseError {
             return Self.render(Self.problem(for: error.status))
         } catch {
