@@ -223,17 +223,8 @@ struct MerchantPagesTests {
                         ))
                 }
                 for (role, var browser) in browsers {
-                    for route in routes.sorted() {
-                        let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
-                        let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
-                            .replacingOccurrences(of: "{action}", with: "ship")
-                        let reply = parts[0] == "GET" ? try await browser.get(path) : try await browser.post(path, [:])
-                        let needed = Self.permissions[route] ?? nil
-                        let allowed = needed.map { role.permissions.contains($0) } ?? true
-                        #expect(
-                            (reply.status == 403) != allowed,
-                            "\(route) as \(role.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")")
-                    }
+                    try await OpsPagesTests.expectRouteTable(
+                        routes, Self.permissions, role: role, browser: &browser, placeholders: ["{action}": "ship"])
                 }
             }
         }

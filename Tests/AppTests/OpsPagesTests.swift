@@ -47,6 +47,24 @@ struct OpsPagesTests {
         #expect(!page.body.contains("<script") && !page.body.contains("style=\""), "\(path): script or inline style")
     }
 
+    /// Sends every route as `role` (GET or an empty form POST, `{id}` a random id) and expects 403 exactly where
+    /// the table's permission is one the role lacks; a nil permission is open to every role of the console.
+    static func expectRouteTable(
+        _ routes: [String], _ permissions: [String: Permission?], role: Role, browser: inout WebTests.Browser,
+        placeholders: [String: String]
+    ) async throws {
+        for route in routes.sorted() {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            var path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+            for (placeholder, value) in placeholders { path = path.replacingOccurrences(of: placeholder, with: value) }
+            let reply = parts[0] == "GET" ? try await browser.get(path) : try await browser.post(path, [:])
+            let allowed = (permissions[route] ?? nil).map { role.permissions.contains($0) } ?? true
+            #expect(
+                (reply.status == 403) != allowed,
+                "\(route) as \(role.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")")
+        }
+    }
+
     @Test("2.5: support confirms a reported violation and records a finding from the violations page")
     func violations() async throws {
         try await TestPlatform.with(.sqlite) { env in
@@ -317,17 +335,9 @@ struct OpsPagesTests {
                     var (browser, _) = try await Self.staff(
                         role, login: "\(role.rawValue.replacingOccurrences(of: "_", with: "-"))@table.example",
                         client: client, env: env)
-                    for route in routes.sorted() {
-                        let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
-                        let path = parts[1].replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
-                            .replacingOccurrences(of: "{kind}", with: "no-such-kind")
-                        let reply = parts[0] == "GET" ? try await browser.get(path) : try await browser.post(path, [:])
-                        let needed = Self.permissions[route] ?? nil
-                        let allowed = needed.map { role.permissions.contains($0) } ?? true
-                        #expect(
-                            (reply.status == 403) != allowed,
-                            "\(route) as \(role.rawValue): got \(reply.status), expected \(allowed ? "allow" : "deny")")
-                    }
+                    try await Self.expectRouteTable(
+                        routes, Self.permissions, role: role, browser: &browser,
+                        placeholders: ["{kind}": "no-such-kind"])
                 }
             }
         }
