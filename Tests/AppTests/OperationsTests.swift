@@ -75,6 +75,17 @@ struct OperationsTests {
         }
     }
 
+    @Test("2.2: every operation taking JSON documents what the edge answers for a bad body (400, 413, 415, 422)")
+    func openAPIBodyStatuses() {
+        let operations = OpenAPIPaths.operations(OpenAPIDocument.text)
+        #expect(operations.count > 100)
+        #expect(operations.contains { $0.id == "registerAccount" && $0.takesJSON && $0.responses.contains("201") })
+        for operation in operations where operation.takesJSON {
+            let missing = ["400", "413", "415", "422"].filter { !operation.responses.contains($0) }
+            #expect(missing.isEmpty, "\(operation.id) does not document \(missing)")
+        }
+    }
+
     @Test("2.2: the OpenAPI document is served and names every API route with an operationId")
     func openAPIContract() async throws {
         try await TestPlatform.with(.sqlite) { env in
@@ -147,6 +158,40 @@ enum OpenAPIPaths {
             }
         }
         return result
+    }
+
+    struct Operation {
+        var id = ""
+        var takesJSON = false
+        var responses: Set<String> = []
+    }
+
+    /// Each operation's id, whether it takes a JSON body, and its documented status codes
+    /// (eight-space keys under `responses:`).
+    static func operations(_ text: String) -> [Operation] {
+        var result: [Operation] = []
+        var inRequestBody = false
+        var inResponses = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("components:") { break }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("    "), !line.hasPrefix("     ") {
+                result.append(Operation())
+                inRequestBody = false
+                inResponses = false
+            } else if line.hasPrefix("      "), !line.hasPrefix("       ") {
+                inRequestBody = trimmed == "requestBody:"
+                inResponses = trimmed == "responses:"
+                if trimmed.hasPrefix("operationId:") {
+                    result[result.count - 1].id = String(trimmed.dropFirst("operationId:".count)).trimmingCharacters(in: .whitespaces)
+                }
+            } else if inRequestBody, trimmed == "application/json:" {
+                result[result.count - 1].takesJSON = true
+            } else if inResponses, line.hasPrefix("        \""), !line.hasPrefix("         ") {
+                result[result.count - 1].responses.insert(String(trimmed.dropFirst().prefix(3)))
+            }
+        }
+        return result.filter { !$0.id.isEmpty }
     }
 }
 

@@ -20,9 +20,12 @@ from fuzz import ensure_venv, VENV, NO_RULES, ROLES  # noqa: E402
 # Operations that end the caller's session or account, or its second factor: injecting into them would sign the
 # drill out; they are listed as skipped.
 SKIP = {"deleteCurrentSession", "eraseMyAccount", "changePassword", "disableTwoFactor"}
-# createSession / registerAccount are left out of --quick: the per-address sign-in throttle answers 429 after a few
-# attempts (loopback allow-listing does not lift it), so sqlmap needs ~3 minutes there for 4 tests.
-QUICK = ["listProducts", "getProduct", "searchAuditEvents", "getOrder", "reportViolation", "addMerchantStaff"]
+# Sign-in and registration are throttled per address and lock a login after failures. For them sqlmap's
+# xforwardedfor tamper sends every request from a new random address (the server trusts X-Forwarded-For here)
+# and the lockout threshold is out of reach, so the queries behind them are tested rather than the throttle.
+FRESH_ADDRESS = {"createSession", "registerAccount"}
+QUICK = ["listProducts", "getProduct", "searchAuditEvents", "getOrder", "reportViolation", "addMerchantStaff",
+         "createSession"]
 MARK = "*"
 INT = "__int_marker__"  # a number field: becomes the bare text 1* in the JSON sent
 
@@ -135,6 +138,8 @@ def run_sqlmap(sqlmap, server, target, label, token, args, workdir):
         command += ["--data", body_text(target["body"])]
         headers.append("Content-Type: application/json")
     command += ["--headers", "\n".join(headers)]
+    if target["id"] in FRESH_ADDRESS:
+        command += ["--tamper", "xforwardedfor"]
     started = time.time()
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=args.target_timeout)
@@ -177,7 +182,8 @@ def main():
     with open(rules, "w") as file:
         json.dump(NO_RULES, file)
     server = drill_lib.Server(args.binary, root=workdir, env={
-        "COVENANT_SHIELD_ALLOW": "127.0.0.1", "COVENANT_RISK_RULES": rules, "COVENANT_SESSION_IDLE_SECONDS": "86400"})
+        "COVENANT_SHIELD_ALLOW": "0.0.0.0/0", "COVENANT_RISK_RULES": rules, "COVENANT_SESSION_IDLE_SECONDS": "86400",
+        "COVENANT_TRUST_FORWARDED_FOR": "1", "COVENANT_LOCKOUT_THRESHOLD": "1000000"})
     ok, started = False, time.time()
     try:
         server.start()
