@@ -532,6 +532,22 @@ public enum DataCatalog {
                 Column("first_seen_at", .accountSecurity, .general, "When the device was first seen."),
             ]),
         Table(
+            "step_up_codes",
+            summary: "The one-time code sent to an account's own login when the risk engine challenges a sign-in "
+                + "and the account has no authenticator app (clause 2.4.3): kept until used, replaced, or a day "
+                + "after it expired.",
+            retention: .days(1, after: "the code was sent"), legalBasis: Basis.security,
+            [
+                Column("account_id", .personal, .general, form: .identifier, "The account being confirmed."),
+                Column("purpose", .operational, .general, "What the code confirms (`sign-in`)."),
+                Column(
+                    "code_mac", .accountSecurity, .important, form: .hash,
+                    "HMAC of the six-digit code under the holder's data key (the code itself is never stored)."),
+                Column("issued_at", .accountSecurity, .general, "When it was sent."),
+                Column("expires_at", .accountSecurity, .general, "When it expires (five minutes later)."),
+                Column("attempts", .accountSecurity, .general, "Codes tried (five use it up)."),
+            ]),
+        Table(
             "security_notices",
             summary: "Security notices shown to the account holder (new device, lockout).",
             retention: .untilAccountDeleted, legalBasis: Basis.security,

@@ -35,9 +35,8 @@ public struct RiskObservation: Sendable, Codable, Equatable {
 /// returns its features (the event itself counted); `paymentFailed` records the institution's answer.
 public struct RiskFeatures: Sendable {
     struct AccountState: Sendable {
-        var events = WindowedTotals()
-        var checkouts = WindowedTotals()
-        var refunds = WindowedTotals()
+        /// Series 0: every event; 1: checkouts; 2: refund requests.
+        var totals = WindowedTotals(series: 3)
         var devices = RecentDistinct(limit: 32)
         var ips = RecentDistinct(limit: 32)
         var orders = 0
@@ -46,8 +45,8 @@ public struct RiskFeatures: Sendable {
         var firstSeen: Int64?
     }
     struct SharedState: Sendable {
-        var events = WindowedTotals()
-        var failures = WindowedTotals()
+        /// Series 0: every event; 1: declined payments.
+        var totals = WindowedTotals(series: 2)
         var accounts = RecentDistinct(limit: 64)
         var tokens = RecentDistinct(limit: 64)
     }
@@ -90,7 +89,7 @@ public struct RiskFeatures: Sendable {
         var ring = 1
         if let device = event.device {
             Self.touch(&devices[device, default: SharedState()], event) { shared in
-                features["device_events_1h"] = Double(shared.events.read(.hour, at: t).count)
+                features["device_events_1h"] = Double(shared.totals.read(.hour, at: t).count)
                 let linked = shared.accounts.count(.day, at: t)
                 features["device_accounts_24h"] = Double(linked)
                 ring = max(ring, linked)
@@ -98,8 +97,8 @@ public struct RiskFeatures: Sendable {
         }
         if let ip = event.ip {
             Self.touch(&ips[ip, default: SharedState()], event) { shared in
-                features["ip_events_1m"] = Double(shared.events.read(.minute, at: t).count)
-                features["ip_payments_failed_1h"] = Double(shared.failures.read(.hour, at: t).count)
+                features["ip_events_1m"] = Double(shared.totals.read(.minute, at: t).count)
+                features["ip_payments_failed_1h"] = Double(shared.totals.read(.hour, at: t, series: 1).count)
                 features["ip_accounts_24h"] = Double(shared.accounts.count(.day, at: t))
                 features["ip_tokens_1h"] = Double(shared.tokens.count(.hour, at: t))
             }
@@ -120,7 +119,7 @@ public struct RiskFeatures: Sendable {
         }
         if let merchant = event.merchant {
             Self.touch(&merchants[merchant, default: SharedState()], event) { shared in
-                features["merchant_events_1h"] = Double(shared.events.read(.hour, at: t).count)
+                features["merchant_events_1h"] = Double(shared.totals.read(.hour, at: t).count)
             }
         }
         features["ring_size"] = Double(ring)
@@ -130,7 +129,7 @@ public struct RiskFeatures: Sendable {
     /// The institution declined a payment: counted against the address it came from.
     public mutating func paymentFailed(_ event: RiskObservation) {
         guard let ip = event.ip else { return }
-        ips[ip, default: SharedState()].failures.add(1, at: event.time)
+        ips[ip, default: SharedState()].totals.add(1, at: event.time, series: 1)
     }
 
     private static func observeAccount(
@@ -138,16 +137,16 @@ public struct RiskFeatures: Sendable {
     ) {
         let t = event.time
         let amount = Double(event.amountFen)
-        account.events.add(amount, at: t)
+        account.totals.add(amount, at: t)
         if event.kind == .checkout {
             // against the account's own history before this order (1 when there is none)
             features["amount_vs_history"] =
                 account.orders > 0 ? amount / max(account.orderTotalFen / Double(account.orders), 1) : 1
-            account.checkouts.add(amount, at: t)
+            account.totals.add(amount, at: t, series: 1)
             account.orders += 1
             account.orderTotalFen += amount
         }
-        if event.kind == .refundRequest { account.refunds.add(amount, at: t) }
+        if event.kind == .refundRequest { account.totals.add(amount, at: t, series: 2) }
         // A device or network is new to an account when it appeared within the hour, after the engine already
         // knew the account (and the account is older than a day); what an account arrives with is not new.
         let known = account.firstSeen ?? t
@@ -158,20 +157,21 @@ public struct RiskFeatures: Sendable {
         }
         if let device = event.device { features["account_new_device"] = isNew(account.devices.insert(device, at: t)) }
         if let ip = event.ip { features["account_new_ip"] = isNew(account.ips.insert(ip, at: t)) }
-        features["account_events_1m"] = Double(account.events.read(.minute, at: t).count)
-        features["account_events_1h"] = Double(account.events.read(.hour, at: t).count)
-        features["account_checkouts_1h"] = Double(account.checkouts.read(.hour, at: t).count)
-        features["account_checkouts_24h"] = Double(account.checkouts.read(.day, at: t).count)
-        features["account_refunds_24h"] = Double(account.refunds.read(.day, at: t).count)
+        features["account_events_1m"] = Double(account.totals.read(.minute, at: t).count)
+        features["account_events_1h"] = Double(account.totals.read(.hour, at: t).count)
+        features["account_checkouts_1h"] = Double(account.totals.read(.hour, at: t, series: 1).count)
+        features["account_checkouts_24h"] = Double(account.totals.read(.day, at: t, series: 1).count)
+        features["account_refunds_24h"] = Double(account.totals.read(.day, at: t, series: 2).count)
         features["account_ips_1h"] = Double(account.ips.count(.hour, at: t))
     }
 
     private static func touch(
-        _ state: inout SharedState, _ event: RiskObservation, read: (SharedState) -> Void
+        _ state: inout SharedState, _ event: RiskObservation, read: (inout SharedState) -> Void
     ) {
-        state.events.add(Double(event.amountFen), at: event.time)
+        state.totals.add(Double(event.amountFen), at: event.time)
         state.accounts.insert(event.account, at: event.time)
         if let token = event.token { state.tokens.insert(token, at: event.time) }
-        read(state)
+        // inout, not a copy: the state holds its buckets inline, so a copy would move kilobytes per event
+        read(&state)
     }
 }

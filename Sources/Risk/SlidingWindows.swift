@@ -25,73 +25,89 @@ public enum RiskWindow: Int, Sendable, CaseIterable {
 }
 
 /// Count and sum over the last minute, hour and day for one entity, in fixed buckets: adding and reading are
-/// O(buckets) with no allocation, and an entity costs the same whatever its traffic.
+/// O(buckets) with no allocation, and an entity costs the same whatever its traffic. An entity's several series
+/// (events, checkouts, refunds) share one array, each bucket's epoch, count and sum side by side: at 100,000
+/// entities most reads miss the cache, and every separate array would be another miss.
 public struct WindowedTotals: Sendable {
-    // 3 windows × 12 buckets, flattened: bucket b of window w is at w * 12 + b.
-    private var epochs = [Int64](repeating: -1, count: 36)
-    private var counts = [Int32](repeating: 0, count: 36)
-    private var sums = [Double](repeating: 0, count: 36)
+    struct Bucket: Sendable {
+        var epoch: Int64 = -1
+        var count: Int64 = 0
+        var sum: Double = 0
+    }
+    static let bucketsPerSeries = RiskWindow.allCases.count * RiskWindow.buckets
+    // Per series, 3 windows × 12 buckets, flattened: bucket b of window w of series s is at s * 36 + w * 12 + b.
+    private var buckets: [Bucket]
 
-    public init() {}
+    public init(series: Int = 1) {
+        buckets = [Bucket](repeating: Bucket(), count: Self.bucketsPerSeries * max(series, 1))
+    }
 
-    public mutating func add(_ value: Double, at time: Int64) {
+    public mutating func add(_ value: Double, at time: Int64, series: Int = 0) {
+        let offset = series * Self.bucketsPerSeries
         for window in RiskWindow.allCases {
             let epoch = time / window.bucketMillis
-            let slot = window.rawValue * RiskWindow.buckets + Int(epoch % Int64(RiskWindow.buckets))
+            let slot = offset + window.rawValue * RiskWindow.buckets + Int(epoch % Int64(RiskWindow.buckets))
             // An event older than this window (another instance's, arriving late) must not clear newer counts.
-            if epochs[slot] > epoch { continue }
-            if epochs[slot] != epoch {
-                epochs[slot] = epoch
-                counts[slot] = 0
-                sums[slot] = 0
-            }
-            counts[slot] += 1
-            sums[slot] += value
+            if buckets[slot].epoch > epoch { continue }
+            if buckets[slot].epoch != epoch { buckets[slot] = Bucket(epoch: epoch) }
+            buckets[slot].count += 1
+            buckets[slot].sum += value
         }
     }
 
     /// Events and their total in `window` up to `time`.
-    public func read(_ window: RiskWindow, at time: Int64) -> (count: Int, sum: Double) {
+    public func read(_ window: RiskWindow, at time: Int64, series: Int = 0) -> (count: Int, sum: Double) {
         let now = time / window.bucketMillis
         var count = 0
         var sum = 0.0
-        let base = window.rawValue * RiskWindow.buckets
-        for slot in base..<(base + RiskWindow.buckets) where epochs[slot] > now - Int64(RiskWindow.buckets) {
-            count += Int(counts[slot])
-            sum += sums[slot]
+        let base = series * Self.bucketsPerSeries + window.rawValue * RiskWindow.buckets
+        for slot in base..<(base + RiskWindow.buckets) where buckets[slot].epoch > now - Int64(RiskWindow.buckets) {
+            count += Int(buckets[slot].count)
+            sum += buckets[slot].sum
         }
         return (count, sum)
     }
 }
 
 /// Distinct values (accounts on a device, cards from an address) with when each was first and last seen;
-/// bounded, so a flood costs no more memory than `limit` values.
+/// bounded, so a flood costs no more memory than `limit` values: when full, the least recently seen value gives
+/// way. Kept as one small array scanned in order, which for the few values an entity has beats hashing.
 public struct RecentDistinct: Sendable {
-    private var seen: [UInt64: (first: Int64, last: Int64)] = [:]
+    struct Entry: Sendable {
+        var value: UInt64
+        var first: Int64
+        var last: Int64
+    }
+    private var entries: [Entry] = []
     let limit: Int
 
-    public init(limit: Int = 256) { self.limit = limit }
+    public init(limit: Int = 256) { self.limit = max(limit, 1) }
 
     /// Records `value`; returns when it was first seen (now, the first time).
     @discardableResult
     public mutating func insert(_ value: UInt64, at time: Int64) -> Int64 {
-        let first = seen[value]?.first ?? time
-        seen[value] = (first, time)
-        if seen.count > limit {
-            // drop the least recent quarter: amortised, and the recent values are the ones that matter
-            let cutoff = seen.values.map(\.last).sorted()[seen.count / 4]
-            seen = seen.filter { $0.value.last > cutoff || $0.key == value }
+        if let index = entries.firstIndex(where: { $0.value == value }) {
+            entries[index].last = time
+            return entries[index].first
         }
-        return first
+        let entry = Entry(value: value, first: time, last: time)
+        if entries.count < limit {
+            entries.append(entry)
+        } else {
+            var oldest = 0
+            for index in entries.indices where entries[index].last < entries[oldest].last { oldest = index }
+            entries[oldest] = entry
+        }
+        return time
     }
 
     /// Values seen within `window` of `time`.
     public func count(_ window: RiskWindow, at time: Int64) -> Int {
         let since = time - window.milliseconds
         var count = 0
-        for entry in seen.values where entry.last > since { count += 1 }
+        for entry in entries where entry.last > since { count += 1 }
         return count
     }
 
-    public var isEmpty: Bool { seen.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty }
 }

@@ -543,7 +543,7 @@ public enum ErasureStore {
             WHERE id = \(bind: accountId)
             """
         ).run()
-        for table in ["known_devices", "recovery_codes", "security_notices", "cart_items"] {
+        for table in ["known_devices", "recovery_codes", "security_notices", "cart_items", "step_up_codes"] {
             try await db.delete(from: table).where("account_id", .equal, accountId).run()
         }
         // What the person wrote goes; the rating stays (it is not about them).

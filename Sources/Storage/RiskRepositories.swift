@@ -237,3 +237,49 @@ public enum RiskSignalStore {
             .map { (try $0.decode(column: "seq", as: Int64.self), try $0.decode(model: RiskSignalRow.self)) }
     }
 }
+
+/// A one-time code waiting to confirm a challenged action (one per account: a new one replaces the last).
+public struct StepUpCodeRow: Codable, Sendable {
+    public var account_id: String
+    public var purpose: String
+    public var code_mac: String
+    public var issued_at: Int64
+    public var expires_at: Int64
+    public var attempts: Int64
+
+    public init(accountId: String, purpose: String, codeMAC: String, issuedAt: Int64, expiresAt: Int64) {
+        self.account_id = accountId
+        self.purpose = purpose
+        self.code_mac = codeMAC
+        self.issued_at = issuedAt
+        self.expires_at = expiresAt
+        self.attempts = 0
+    }
+}
+
+public enum StepUpCodeStore {
+    public static func find(accountId: String, on db: any SQLDatabase) async throws -> StepUpCodeRow? {
+        try await db.select().column("*").from("step_up_codes").where("account_id", .equal, accountId)
+            .first(decoding: StepUpCodeRow.self)
+    }
+
+    public static func replace(_ row: StepUpCodeRow, on db: any SQLDatabase) async throws {
+        try await delete(accountId: row.account_id, on: db)
+        try await db.insert(into: "step_up_codes").model(row).run()
+    }
+
+    public static func delete(accountId: String, on db: any SQLDatabase) async throws {
+        try await db.delete(from: "step_up_codes").where("account_id", .equal, accountId).run()
+    }
+
+    /// Counts one try before the code is compared, so parallel guesses cannot exceed `limit`; false once spent.
+    public static func countAttempt(accountId: String, limit: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE step_up_codes SET attempts = attempts + 1
+            WHERE account_id = \(bind: accountId) AND attempts < \(bind: limit)
+            RETURNING account_id
+            """
+        ).first() != nil
+    }
+}

@@ -25,11 +25,11 @@ struct ConcurrencyTests {
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
-                // check: every response is a failure, a lockout or the one success, and no more than five
-                // credentials were actually checked
+                // check: every response is a failure, a lockout, the one success or (every database connection
+                // busy on a loaded machine) 503 busy, and no more than five credentials were actually checked
                 let checked = statuses.filter { $0 == 401 || $0 == 201 }.count
                 #expect(checked <= 5, "\(statuses.sorted())")
-                #expect(statuses.allSatisfy { [201, 401, 429].contains($0) }, "\(statuses.sorted())")
+                #expect(statuses.allSatisfy { [201, 401, 429, 503].contains($0) }, "\(statuses.sorted())")
                 #expect(statuses.filter { $0 == 201 }.count <= 1)
             }
         }

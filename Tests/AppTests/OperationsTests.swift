@@ -1,4 +1,4 @@
-import App
+import AsyncKit  // the pool timeout the drivers throw
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,6 +7,8 @@ import Privacy
 import SQLKit
 import Storage
 import Testing
+
+@testable import App
 
 @Suite("Operations: health, metrics, headers, API contract")
 struct OperationsTests {
@@ -73,6 +75,14 @@ struct OperationsTests {
                 #expect(reply.headers[.strictTransportSecurity]?.contains("max-age=") == true)
             }
         }
+    }
+
+    @Test("2.2: an exhausted database connection pool is 503 busy with Retry-After, not an internal error")
+    func poolExhaustedIsBusy() throws {
+        #expect(ProblemMiddleware.isPoolExhausted(ConnectionPoolTimeoutError.connectionRequestTimeout))
+        #expect(!ProblemMiddleware.isPoolExhausted(CancellationError()))
+        let reply = ProblemMiddleware.render(ProblemMiddleware.busy)
+        #expect(reply.status.code == 503 && reply.headers[.retryAfter] == "1")
     }
 
     @Test("2.2: every operation taking JSON documents what the edge answers for a bad body (400, 413, 415, 422)")
@@ -183,7 +193,8 @@ enum OpenAPIPaths {
                 inRequestBody = trimmed == "requestBody:"
                 inResponses = trimmed == "responses:"
                 if trimmed.hasPrefix("operationId:") {
-                    result[result.count - 1].id = String(trimmed.dropFirst("operationId:".count)).trimmingCharacters(in: .whitespaces)
+                    result[result.count - 1].id = String(trimmed.dropFirst("operationId:".count)).trimmingCharacters(
+                        in: .whitespaces)
                 }
             } else if inRequestBody, trimmed == "application/json:" {
                 result[result.count - 1].takesJSON = true

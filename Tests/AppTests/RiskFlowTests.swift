@@ -188,7 +188,7 @@ struct RiskFlowTests {
     }
 
     @Test(
-        "2.4.3, 3.2: a sign-in from a device and network new to an established account is challenged; without two-factor a case opens"
+        "2.4.3, 3.2: a sign-in from a device and network new to an established account is challenged; without two-factor a code sent to the login confirms it"
     )
     func newDeviceSignIn() async throws {
         try await TestPlatform.with(.sqlite) { env in
@@ -201,29 +201,89 @@ struct RiskFlowTests {
                 // another account already uses the other device
                 let strangerDevice = "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0"
                 #expect(try await client.register(login: "13800138962").status == 201)
-                let other = try #require(
+                #expect(
                     try await client.signIn(login: "13800138962", userAgent: strangerDevice, ip: "198.51.100.77")
-                        .json["token"] as? String)
-                let otherId = try #require(
-                    try await client.send(.get, "/api/v1/me", token: other).json["id"] as? String)
+                        .status == 201)
 
                 // act: the usual device and network, then another device on another network
                 #expect(try await client.signIn(login: "13800138961").status == 201)
                 #expect(try await env.count("risk_decisions") == 0, "allowed sign-ins are not stored")
-                let stranger = try await client.signIn(
-                    login: "13800138961", userAgent: strangerDevice, ip: "198.51.100.77")
+                func stranger(otp: String? = nil) async throws -> Client.Reply {
+                    try await client.signIn(
+                        login: "13800138961", otp: otp, userAgent: strangerDevice, ip: "198.51.100.77")
+                }
+                let challenged = try await stranger()
 
-                // check: no second factor to ask for, so signed in and sent to the analysts with the reason
-                #expect(stranger.status == 201, "\(stranger.body)")
+                // check: no session; a code went to the phone, and the problem names no rule
+                #expect(challenged.status == 401 && challenged.problemType == "step-up-code-sent", "\(challenged.body)")
+                #expect(challenged.json["token"] == nil)
+                #expect(!challenged.body.contains("takeover") && !challenged.body.contains("13800138961"))
+                let outbox = try #require(env.platform.textMessages as? MessageOutbox)
+                let text = try #require(outbox.messages(to: "13800138961").last)
+                let code = try #require(text.firstMatch(of: /\d{6}/)).output
                 let rows = try await env.platform.db.sql.raw("SELECT event, outcome, reasons FROM risk_decisions").all()
                 #expect(rows.count == 1)
                 #expect(try rows.first?.decode(column: "event", as: String.self) == "login")
                 #expect(try rows.first?.decode(column: "outcome", as: String.self) == "challenge")
                 let reasons = try rows.first?.decode(column: "reasons", as: String.self) ?? ""
                 #expect(reasons.contains("takeover.new_device_and_ip"), "\(reasons)")
+                #expect(try await env.count("step_up_codes") == 1)
+                #expect(
+                    try await env.platform.db.sql.raw("SELECT code_mac FROM step_up_codes").all()
+                        .allSatisfy { try !$0.decode(column: "code_mac", as: String.self).contains(String(code)) })
+
+                // asking again within the minute sends no second code
+                #expect(try await stranger().problemType == "step-up-code-sent")
+                #expect(outbox.messages(to: "13800138961").count == 1)
+
+                // a wrong code is a failed sign-in; the right one opens the session, once
+                let wrong = code == "000000" ? "000001" : "000000"
+                #expect(try await stranger(otp: wrong).problemType == "invalid-credentials")
+                let confirmed = try await stranger(otp: String(code))
+                #expect(confirmed.status == 201, "\(confirmed.body)")
+                #expect(try await env.count("step_up_codes") == 0)
+                #expect(try await stranger(otp: String(code)).problemType == "invalid-credentials", "used up")
+                let audited = try await env.platform.db.sql.raw(
+                    "SELECT event_type, outcome FROM audit_events WHERE event_type LIKE 'risk.step_up.%' ORDER BY id"
+                ).all().map {
+                    "\(try $0.decode(column: "event_type", as: String.self)):\(try $0.decode(column: "outcome", as: String.self))"
+                }
+                #expect(
+                    audited == [
+                        "risk.step_up.sent:success", "risk.step_up.verify:failure", "risk.step_up.verify:success",
+                    ], "\(audited)")
+                #expect(try await env.count("risk_cases") == 0, "a confirmed challenge needs no analyst")
+
+            }
+        }
+    }
+
+    @Test("2.4.3: a sign-in sent to review opens a case whose analyst sees the accounts sharing the device")
+    func reviewShowsLinkedAccounts() async throws {
+        let rules = """
+            {"version": "test-ring", "thresholds": {"review": 1000, "challenge": 1000, "block": 1000},
+             "rules": [{"id": "shared", "events": ["login"], "score": 1, "outcome": "review",
+                        "reason": "ring.shared_device", "condition": {"feature": "device_accounts_24h", "op": ">=", "value": 2}}]}
+            """
+        try await TestPlatform.with(.sqlite) { base in
+            var platform = base.platform
+            platform.risk = RiskEngine(live: try RiskRuleSet.load(json: Data(rules.utf8)))
+            let env = TestPlatform(platform: platform, clock: base.clock, config: base.config)
+            try await env.withClient { client in
+                // setup: two accounts on one device
+                let device = "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0"
+                #expect(try await client.register(login: "13800138961").status == 201)
+                #expect(try await client.register(login: "13800138962").status == 201)
+                let other = try #require(
+                    try await client.signIn(login: "13800138962", userAgent: device).json["token"] as? String)
+                let otherId = try #require(
+                    try await client.send(.get, "/api/v1/me", token: other).json["id"] as? String)
+
+                // act: the second account on the device is signed in and sent to the analysts
+                #expect(try await client.signIn(login: "13800138961", userAgent: device).status == 201)
                 #expect(try await env.count("risk_cases") == 1)
 
-                // the analyst who claims the case sees the account that shares the device
+                // check: the analyst who claims the case sees the account that shares the device
                 let analyst = try await Self.analyst(client, env)
                 let queue = try await client.send(.get, "/api/v1/staff/risk-cases", token: analyst)
                 let caseId = try #require((queue.json["cases"] as? [[String: Any]])?.first?["id"] as? String)

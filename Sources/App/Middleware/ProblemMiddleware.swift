@@ -23,12 +23,25 @@ struct ProblemMiddleware: RouterMiddleware {
             return Self.render(Problem.invalid("text", invalid.message))
         } catch let error as any HTTPResponseError {
             return Self.render(Self.problem(for: error.status))
+        } catch let error where Self.isPoolExhausted(error) {
+            // Every database connection stayed busy past the pool's wait: overload, not a fault; retry shortly.
+            context.logger.warning("database connection pool exhausted")
+            return Self.render(Self.busy)
         } catch {
             context.logger.error(
                 "unhandled error",
                 metadata: ["error.type": "\(String(reflecting: type(of: error)))", "error": "\(error)"])
             return Self.render(.internalError)
         }
+    }
+
+    static let busy = Problem(
+        type: "busy", status: 503, title: "Busy", detail: "The service is busy. Please try again in a moment.",
+        retryAfter: 1)
+
+    /// AsyncKit's pool timeout, named rather than imported: the drivers bring AsyncKit, the app does not use it.
+    static func isPoolExhausted(_ error: any Error) -> Bool {
+        String(reflecting: type(of: error)) == "AsyncKit.ConnectionPoolTimeoutError"
     }
 
     static func problem(for status: HTTPResponse.Status) -> Problem {

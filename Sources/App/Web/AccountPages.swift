@@ -44,7 +44,7 @@ struct AccountPages {
                 [
                     "next": next, "login": form["login"] ?? "",
                     "error": view.strings["problem_\(problem.type)"] ?? problem.detail,
-                    "otpNeeded": problem.type == "otp-required",
+                    "otpNeeded": problem.type == "otp-required" || problem.type == "step-up-code-sent",
                 ], status: HTTPResponse.Status(code: problem.statusCode))
         }
     }

@@ -59,12 +59,27 @@ public enum SignIn {
             }
             usedSecondFactor = true
         }
+        // Without an authenticator, a code sent to the login when the risk engine asked for one confirms it.
+        var confirmedByCode = false
+        if !account.totp_enabled, let code = input.otp, !code.isEmpty {
+            guard try await StepUpCodes.verify(code, account: account, purpose: "sign-in", platform: platform) else {
+                try await guarded.failed(attempt, reason: "step-up-code")
+                throw Problem.badCredentials
+            }
+            confirmedByCode = true
+        }
         try await PasswordHasher.upgradeIfWeaker(input.password, account: account, platform: platform)
-        // The risk engine sees the sign-in (new device and network, velocity); a block refuses it (2.4.3, 3.2).
-        try await RiskChecks.signIn(
-            account: account, clientAddress: input.ip,
-            deviceIndex: try platform.keys.blindIndex("\(input.ip)|\(input.userAgent)", purpose: "device"),
-            twoFactor: usedSecondFactor, platform: platform)
+        // The risk engine sees the sign-in (new device and network, velocity); a block refuses it, and a
+        // challenge needs the second factor or, for an account without one, a code sent to its login (2.4.3, 3.2).
+        do {
+            try await RiskChecks.signIn(
+                account: account, clientAddress: input.ip,
+                deviceIndex: try platform.keys.blindIndex("\(input.ip)|\(input.userAgent)", purpose: "device"),
+                confirmed: usedSecondFactor || confirmedByCode, platform: platform)
+        } catch let problem as Problem where problem.type == RiskChecks.stepUp.type {
+            try await guarded.neutral(attempt)
+            throw try await StepUpCodes.send(to: account, purpose: "sign-in", platform: platform)
+        }
         return try await openSession(
             account: account, guarded: guarded, attempt: attempt, input: input, twoFactor: usedSecondFactor,
             platform: platform)

@@ -86,6 +86,7 @@ public enum RetentionEnforcement {
         Rule(table: "vulnerabilities") { cutoff in "status <> 'open' AND closed_at < \(bind: cutoff)" },
         Rule(table: "risk_signals") { cutoff in "at < \(bind: cutoff)" },
         Rule(table: "shield_usage") { cutoff in "at < \(bind: cutoff)" },
+        Rule(table: "step_up_codes") { cutoff in "issued_at < \(bind: cutoff)" },
         Rule(table: "maintenance_jobs") { cutoff in "finished_at IS NOT NULL AND finished_at < \(bind: cutoff)" },
         Rule(table: "shield_bans") { cutoff in "until < \(bind: cutoff)" },
         Rule(table: "shield_events") { cutoff in "at < \(bind: cutoff)" },

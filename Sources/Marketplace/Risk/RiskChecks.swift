@@ -100,10 +100,10 @@ public enum RiskChecks {
                 token: token.map(RiskSignals.entity), amountFen: amountFen))
     }
 
-    /// A sign-in's decision, after the password (and any second factor) passed. A block refuses it; a challenge
-    /// of an account with no second factor to ask for opens a case for the analysts instead.
+    /// A sign-in's decision, after the password (and any second factor or one-time code) passed. A block refuses
+    /// it; a challenge not yet `confirmed` throws `stepUp` (the caller asks for the second factor or sends a code).
     static func signIn(
-        account: AccountRow, clientAddress: String, deviceIndex: String, twoFactor: Bool, platform: Platform
+        account: AccountRow, clientAddress: String, deviceIndex: String, confirmed: Bool, platform: Platform
     ) async throws {
         var features = try signals(
             .login, account: account.id, createdAt: account.created_at, clientAddress: clientAddress,
@@ -113,11 +113,10 @@ public enum RiskChecks {
                 list: "deny", kind: "account", valueIndex: account.id, on: platform.db.sql) ? 1 : 0
         let caller = Caller(
             accountId: account.id, role: Role(rawValue: account.role) ?? .consumer, merchantId: account.merchant_id,
-            sessionId: "sign-in", twoFactorVerified: twoFactor || !account.totp_enabled,
-            twoFactorEnrolled: account.totp_enabled, mustChangePassword: false)
+            sessionId: "sign-in", twoFactorVerified: confirmed, twoFactorEnrolled: account.totp_enabled,
+            mustChangePassword: false)
         let risk = try await decide(
-            .login, object: "account:\(account.id)", features: features, caller: caller,
-            platform: platform, reviewChallenge: !account.totp_enabled)
+            .login, object: "account:\(account.id)", features: features, caller: caller, platform: platform)
         try await recordUnlessAllowed(risk, platform: platform)
     }
 
@@ -233,11 +232,8 @@ public enum RiskChecks {
 
     /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
     /// in the action's own transaction (with a case when the decision is review).
-    /// - Parameter reviewChallenge: when the caller has no second factor to be asked for, a challenge is
-    ///   handled as a review (a case for the analysts) instead of refusing what cannot be confirmed.
     static func decide(
-        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform,
-        reviewChallenge: Bool = false
+        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform
     ) async throws -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?) {
         let now = platform.now
         let decision = platform.risk.decide(event, features: features)
@@ -262,7 +258,7 @@ public enum RiskChecks {
             throw refused
         }
         let riskCase =
-            decision.outcome == .review || (decision.outcome == .challenge && reviewChallenge)
+            decision.outcome == .review
             ? RiskCaseRow(id: Identifiers.make(), decisionId: row.id, accountId: caller.accountId, now: now) : nil
         return (row, riskCase)
     }
