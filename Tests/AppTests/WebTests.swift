@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Marketplace
 import NIOCore
 import Testing
 
@@ -13,6 +14,8 @@ struct WebTests {
     struct Browser {
         let client: Client
         var cookies: [String: String] = [:]
+        /// Sent with every request (a browser's user agent, the address a proxy forwarded).
+        var extraHeaders: [String: String] = [:]
 
         mutating func get(_ path: String) async throws -> Client.Reply {
             let reply = try await client.send(.get, path, headers: cookieHeader)
@@ -34,7 +37,9 @@ struct WebTests {
         }
 
         var cookieHeader: [String: String] {
-            cookies.isEmpty ? [:] : ["Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+            let cookie =
+                cookies.isEmpty ? [:] : ["Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+            return cookie.merging(extraHeaders) { a, _ in a }
         }
 
         mutating func remember(_ reply: Client.Reply) {
@@ -45,10 +50,44 @@ struct WebTests {
             }
         }
 
-        mutating func signIn(_ login: String) async throws -> Client.Reply {
+        mutating func signIn(_ login: String, otp: String? = nil) async throws -> Client.Reply {
             _ = try await get("/signin")
-            return try await post(
-                "/signin", ["login": login, "password": "correct horse battery 42", "next": "/account"])
+            var fields = ["login": login, "password": "correct horse battery 42", "next": "/account"]
+            if let otp { fields["otp"] = otp }
+            return try await post("/signin", fields)
+        }
+    }
+
+    @Test("2.4.3: a challenged web sign-in without two-factor asks for the code sent to the phone; the code signs in")
+    func stepUpSignInPage() async throws {
+        try await TestPlatform.with(.sqlite) { env in
+            try await env.withClient { client in
+                // setup: an established account, then its password used from another device and network
+                #expect(try await client.register(login: "13800138961").status == 201)
+                #expect(try await client.signIn(login: "13800138961").status == 201)
+                env.clock.advance(seconds: 2 * 86_400)
+                var browser = Browser(client: client)
+                browser.extraHeaders = [
+                    "User-Agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0", "X-Forwarded-For": "198.51.100.77",
+                ]
+
+                // act
+                let asked = try await browser.signIn("13800138961")
+
+                // check: no session; the page says a code was sent and puts the cursor in the code field
+                #expect(asked.status == 401)
+                #expect(browser.cookies["covenant_session"] == nil)
+                #expect(asked.body.contains("一次性验证码"), "\(asked.body)")
+                #expect(asked.body.contains(#"id="otp" name="otp""#) && asked.body.contains("autofocus"))
+                let outbox = try #require(env.platform.textMessages as? MessageOutbox)
+                let text = try #require(outbox.messages(to: "13800138961").last)
+                let code = try #require(text.firstMatch(of: /\d{6}/))
+
+                // act + check: the code signs in
+                let signedIn = try await browser.signIn("13800138961", otp: String(code.output))
+                #expect(signedIn.status == 303, "\(signedIn.body)")
+                #expect(browser.cookies["covenant_session"] != nil)
+            }
         }
     }
 
