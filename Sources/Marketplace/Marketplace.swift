@@ -88,7 +88,9 @@ public struct Platform: Sendable {
     /// Proposes the next sanction from a party's history (clause 2.5); staff decide.
     public var sanctionPolicy = SanctionPolicy.standard
     /// This process among the instances serving together: host name, process id and a random part, so a restart
-    /// on the same host is a new instance (leases of background services, risk signals).
+    /// on the same host is a new instance: it names the holder of background-service leases, which operators
+    /// read. (The shield and the risk signals tag their shared rows with their own random ids, made when they are,
+    /// only to skip rows they wrote themselves.)
     public var instanceId =
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-"
         + String(UInt32.random(in: 0...UInt32.max), radix: 36)

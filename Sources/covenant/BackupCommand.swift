@@ -40,10 +40,14 @@ struct BackupCommand: AsyncParsableCommand {
             abstract: "Decrypt, check integrity, restore into a scratch database and run the ledger and audit checks.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The backup file.") var file: String
+        @Option(
+            name: .customLong("journal"),
+            help: "Another instance's erasure journal (its DATA_DIR/erasures.journal) to re-apply too; repeatable.")
+        var journals: [String] = []
 
         func run() async throws {
             let config = try common.config()
-            let report = try await BackupCommand.verify(file: file, config: config, keep: nil)
+            let report = try await BackupCommand.verify(file: file, config: config, keep: nil, journals: journals)
             report.lines.forEach(say)
             if !report.passed { throw CLIFailure("Backup verification failed.") }
         }
@@ -55,6 +59,10 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Argument(help: "The backup file.") var file: String
         @Flag(help: "Replace an existing database.") var force = false
+        @Option(
+            name: .customLong("journal"),
+            help: "Another instance's erasure journal (its DATA_DIR/erasures.journal) to re-apply too; repeatable.")
+        var journals: [String] = []
 
         func run() async throws {
             let config = try common.config()
@@ -62,7 +70,7 @@ struct BackupCommand: AsyncParsableCommand {
             do {
                 report = try await Backups.restore(
                     file: file, into: config.databaseLocation, force: force, keys: try BackupCommand.keys(config),
-                    settings: config.security, journal: ErasureJournal(path: config.dataDir + "/erasures.journal"),
+                    settings: config.security, journal: BackupCommand.journal(config, others: journals),
                     logger: Runtime.quietLogger())
             } catch let failure as Backups.Failure {
                 throw CLIFailure(failure.description)
@@ -78,13 +86,20 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     /// Verifies with the data directory's key file (`Backups.verify`).
-    static func verify(file: String, config: AppConfig, keep: String?) async throws -> Backups.Report {
+    /// The data directory's erasure journal, read with the other instances' journals given.
+    static func journal(_ config: AppConfig, others: [String]) -> ErasureJournal {
+        ErasureJournal(path: config.dataDir + "/erasures.journal", others: others)
+    }
+
+    static func verify(file: String, config: AppConfig, keep: String?, journals: [String] = []) async throws
+        -> Backups.Report
+    {
         var scratchServer: String?
         if case .postgres(let url) = config.databaseLocation { scratchServer = url }
         do {
             return try await Backups.verify(
                 file: file, keys: try keys(config), settings: config.security, keep: keep,
-                scratchServer: scratchServer, journal: ErasureJournal(path: config.dataDir + "/erasures.journal"),
+                scratchServer: scratchServer, journal: journal(config, others: journals),
                 logger: Runtime.quietLogger())
         } catch let failure as Backups.Failure {
             throw CLIFailure(failure.description)

@@ -113,9 +113,9 @@ enum Runtime {
             throw CLIFailure("COVENANT_SHIELD_ALLOW takes IPv4 addresses or CIDR blocks, separated by commas.")
         }
         platform.shield = Shield(settings: config.shield)
-        if case .sqliteFile = config.databaseLocation {
-            platform.erasureJournal = ErasureJournal(path: config.dataDir + "/erasures.journal")
-        }
+        // Outside the database, so a restored backup can re-apply erasures made after it. With several
+        // instances each journals its own; `covenant backup restore --journal` reads the others' too.
+        platform.erasureJournal = ErasureJournal(path: config.dataDir + "/erasures.journal")
         try await recordKeyCreation(platform: platform, material: material)
         try await Rulebook.ensureBundled(platform: platform)
         return platform

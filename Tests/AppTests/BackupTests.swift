@@ -104,6 +104,13 @@ struct BackupTests {
             #expect(without.key && without.status == "active" && without.sessions == 1)
             let with = try await restoredState(journal: erased.erasureJournal)
             #expect(!with.key && with.status == "erased" && with.sessions == 0, "\(with)")
+            // several instances: restored on another instance, whose own journal lacks the erasure, with the
+            // erasing instance's journal given (`covenant backup restore --journal`)
+            let elsewhere = ErasureJournal(
+                path: directory + "/other-instance.journal", others: [directory + "/erasures.journal"])
+            #expect(elsewhere.subjects() == [id])
+            let fromOther = try await restoredState(journal: elsewhere)
+            #expect(!fromOther.key && fromOther.status == "erased" && fromOther.sessions == 0, "\(fromOther)")
         }
     }
 
