@@ -548,6 +548,28 @@ def verify(server, clients, data_dir, sandbox_storage, listings):
         duplicated += 1
         failures.append(f"checkout {checkout_id} was created outside every key's request (orders "
                         f"{orders.get(checkout_id)})")
+    lost_payments = check_payments_and_stock(paid, orders, payments, listings, stock, taken, failures)
+    wedged = [key for key, (status_code, _) in stored.items() if status_code is None]
+    if wedged:
+        stuck.append(f"{len(wedged)} Idempotency-Key(s) claimed in idempotency_keys with no response after the "
+                     f"drill (every retry answers 409 'still running'; {orphans} of them with a checkout the client "
+                     f"was never told about): {wedged[:3]}")
+
+    # 5. The institution's own records: every captured intent is a paid checkout, and nothing is undelivered.
+    captured = check_sandbox(sandbox_storage, payments, failures)
+
+    figures.update({"acknowledged checkouts": len(acknowledged),
+                    "acknowledged orders": sum(len(r["orders"]) for r in acknowledged),
+                    "acknowledged payments": len(paid), "captured by the sandbox": len(captured),
+                    "consumer accounts": len(accounts), "checkouts in the database": len(checkouts),
+                    "unacknowledged checkouts": orphans, "keys without an answer": len(wedged),
+                    "lost": len(lost), "lost payments": lost_payments, "duplicated": duplicated})
+    return failures, notes, figures, stuck
+
+
+def check_payments_and_stock(paid, orders, payments, listings, stock, taken, failures):
+    """Every acknowledged payment succeeded with its orders awaiting shipment, and no unit of stock was lost or
+    made up. Appends to `failures`; returns how many acknowledged payments were lost."""
     lost_payments = 0
     for record in paid:
         states = set(orders.get(record["checkout"], {}).values())
@@ -559,14 +581,13 @@ def verify(server, clients, data_dir, sandbox_storage, listings):
         if stock.get(listing["id"], 0) + taken.get(listing["id"], 0) != 1_000_000:
             failures.append(f"listing {listing['title']}: stock {stock.get(listing['id'])} + ordered "
                             f"{taken.get(listing['id'], 0)} != 1000000")
-    wedged = [key for key, (status_code, _) in stored.items() if status_code is None]
-    if wedged:
-        stuck.append(f"{len(wedged)} Idempotency-Key(s) claimed in idempotency_keys with no response after the "
-                     f"drill (every retry answers 409 'still running'; {orphans} of them with a checkout the client "
-                     f"was never told about): {wedged[:3]}")
+    return lost_payments
 
-    # 5. The institution's own records: every captured intent is a paid checkout, and nothing is undelivered.
-    with open(sandbox_storage) as file:
+
+def check_sandbox(storage_path, payments, failures):
+    """The institution's own records agree: one intent per checkout, every capture a paid checkout here, no
+    callback left undelivered. Appends to `failures`; returns the captured checkouts."""
+    with open(storage_path) as file:
         state = json.load(file)
     intents = list(state.get("intents", {}).values())
     references = [intent["request"]["reference"] for intent in intents]
@@ -578,14 +599,7 @@ def verify(server, clients, data_dir, sandbox_storage, listings):
             failures.append(f"the sandbox captured checkout {reference}; the platform's payment: {payments.get(reference)}")
     if state.get("undelivered"):
         failures.append(f"{len(state['undelivered'])} callbacks still undelivered by the sandbox")
-
-    figures.update({"acknowledged checkouts": len(acknowledged),
-                    "acknowledged orders": sum(len(r["orders"]) for r in acknowledged),
-                    "acknowledged payments": len(paid), "captured by the sandbox": len(captured),
-                    "consumer accounts": len(accounts), "checkouts in the database": len(checkouts),
-                    "unacknowledged checkouts": orphans, "keys without an answer": len(wedged),
-                    "lost": len(lost), "lost payments": lost_payments, "duplicated": duplicated})
-    return failures, notes, figures, stuck
+    return captured
 
 
 def run_check(binary, args, env, needle):

@@ -444,34 +444,14 @@ def verify_orders(deployment, front, clients, listings, kill_ms, failures, notes
         duplicated += 1
         failures.append(f"checkout {checkout_id} was created outside every key's request (orders "
                         f"{orders.get(checkout_id)})")
-    lost_payments = 0
-    for record in paid:
-        states = set(orders.get(record["checkout"], {}).values())
-        if payments.get(record["checkout"]) != "succeeded" or states != {"awaiting_shipment"}:
-            lost_payments += 1
-            failures.append(f"paid checkout {record['checkout']}: payment {payments.get(record['checkout'])}, "
-                            f"orders {states}")
-    for listing in listings:
-        if stock.get(listing["id"], 0) + taken.get(listing["id"], 0) != 1_000_000:
-            failures.append(f"listing {listing['title']}: stock {stock.get(listing['id'])} + ordered "
-                            f"{taken.get(listing['id'], 0)} != 1000000")
+    lost_payments = crash.check_payments_and_stock(paid, orders, payments, listings, stock, taken, failures)
     wedged = [key for key, (status_code, _) in keys.items() if status_code is None]
     if wedged:
         failures.append(f"{len(wedged)} Idempotency-Key(s) left claimed with no response: {wedged[:3]}")
 
     # 5. The institution's records.
-    with open(os.path.join(deployment.run_dir, "sandbox", "payment-sandbox.json")) as file:
-        state = json.load(file)
-    intents = list(state.get("intents", {}).values())
-    references = [intent["request"]["reference"] for intent in intents]
-    if len(references) != len(set(references)):
-        failures.append("the sandbox holds two intents for one checkout")
-    captured = [intent["request"]["reference"] for intent in intents if intent.get("status") == "succeeded"]
-    for reference in captured:
-        if payments.get(reference) != "succeeded":
-            failures.append(f"the sandbox captured checkout {reference}; the platform's payment: {payments.get(reference)}")
-    if state.get("undelivered"):
-        failures.append(f"{len(state['undelivered'])} callbacks still undelivered by the sandbox")
+    captured = crash.check_sandbox(os.path.join(deployment.run_dir, "sandbox", "payment-sandbox.json"), payments,
+                                   failures)
 
     after_kill = [r for r in acknowledged if kill_ms and r["answered_ms"] > kill_ms]
     retried = [r for r in records if r.get("attempts", 1) > 1]
