@@ -22,6 +22,7 @@ def main():
     parser.add_argument("--output", required=True)
     parser.add_argument("--trees", type=int, default=400)
     parser.add_argument("--leaves", type=int, default=31)
+    parser.add_argument("--max-depth", type=int, default=-1, help="limit on a tree's depth (-1: none, LightGBM's default)")
     args = parser.parse_args()
     import numpy as np
     import lightgbm as lgb
@@ -37,7 +38,7 @@ def main():
     if len(set(y)) < 2:
         sys.exit("training needs both fraud and legitimate labels")
     params = {"objective": "binary", "num_leaves": args.leaves, "learning_rate": 0.05, "min_data_in_leaf": 5,
-              "verbose": -1, "deterministic": True, "num_threads": 1, "seed": 7}
+              "max_depth": args.max_depth, "verbose": -1, "deterministic": True, "num_threads": 1, "seed": 7}
     booster = lgb.train(params, lgb.Dataset(X, y, feature_name=names), num_boost_round=args.trees)
     booster.save_model(args.output)
     print(f"trained {booster.num_trees()} trees on {len(y)} labelled decisions ({int(y.sum())} fraud); wrote {args.output}")
