@@ -15,7 +15,7 @@ import drill_lib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(HERE, ".venv-fuzz")
-PACKAGES = ["schemathesis==4.32.5", "sqlmap==1.10.10"]  # the versions the figures in docs/drills.md were taken with
+PACKAGES = ["schemathesis==4.32.5", "sqlmap==1.10.10", "cryptography"]  # the versions the figures in docs/drills.md were taken with
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 NO_RULES = {"version": "fuzz-drill-no-rules", "thresholds": {"review": 1000, "challenge": 2000, "block": 3000},
             "rules": []}

@@ -104,10 +104,83 @@ def targets(document):
             if not points:
                 skipped.append(op_id + " (no parameters)")
                 continue
-            found.append({"id": op_id, "public": operation.get("security") == [], "method": method.upper(),
+            provider = any("providerSignature" in entry for entry in operation.get("security") or [])
+            found.append({"id": op_id, "public": operation.get("security") == [], "provider": provider,
+                          "method": method.upper(),
                           "path": url_path,
                           "query": "&".join(query), "body": body, "points": points})
     return found, skipped
+
+
+# Provider operations take a provider credential and an Ed25519 signature over each request (openapi.yaml,
+# `providerSignature`). The drill registers and assesses one provider of each kind those operations serve, issues
+# each a credential for a key it generates, and has sqlmap sign every request with a preprocess script, so
+# sqlmap's payloads reach the queries behind the signature check instead of its 401.
+PROVIDER_KINDS = {"/api/v1/provider/shipments": ("logistics", ["waybills:read", "shipments:update"]),
+                  "/api/v1/provider/orders": ("customer_service", ["orders:read", "personal:reveal"])}
+SIGNER = """
+import base64, time
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+KEY = Ed25519PrivateKey.from_private_bytes(bytes.fromhex("{private}"))
+def preprocess(req):
+    path = req.selector.split("?", 1)[0]
+    stamp = str(int(time.time()))
+    body = req.data or b""
+    message = ("covenant-provider-v1\\n" + req.get_method() + "\\n" + path + "\\n" + stamp + "\\n").encode() + body
+    req.add_header("X-covenant-timestamp", stamp)
+    req.add_header("X-covenant-signature", base64.b64encode(KEY.sign(message)).decode())
+"""
+
+
+def provider_signers(server, staff_tokens, workdir):
+    """{path prefix: (credential token, preprocess script)} for each provider kind."""
+    python = os.path.join(VENV, "bin", "python")
+    if subprocess.run([python, "-c", "import cryptography"], capture_output=True).returncode != 0:
+        subprocess.run([os.path.join(VENV, "bin", "pip"), "install", "-q", "cryptography"], check=True)
+    now = int(time.time() * 1000)
+    signers = {}
+    directory = os.path.join(workdir, "signers")  # sqlmap loads preprocess scripts from a package
+    os.makedirs(directory, exist_ok=True)
+    open(os.path.join(directory, "__init__.py"), "w").close()
+    for n, (prefix, (kind, scopes)) in enumerate(PROVIDER_KINDS.items()):
+        keys = subprocess.run([python, "-c", (
+            "import base64; from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey; "
+            "from cryptography.hazmat.primitives import serialization as s; k = Ed25519PrivateKey.generate(); "
+            "print(k.private_bytes(s.Encoding.Raw, s.PrivateFormat.Raw, s.NoEncryption()).hex()); "
+            "print(base64.b64encode(k.public_key().public_bytes(s.Encoding.Raw, s.PublicFormat.Raw)).decode())")],
+            capture_output=True, text=True, check=True).stdout.split()
+        licence = "91330106MA2K" + "%05d" % (10_000 + n)
+        for token in staff_tokens:
+            created = server.api.call("POST", "/api/v1/staff/providers", {
+                "kind": kind, "legalName": f"演练服务商{n}有限公司", "licenceCode": credit_code(licence),
+                "qualification": "许可证", "contractRef": f"CT-INJ-{n}", "dpaRef": f"DPA-INJ-{n}",
+                "contacts": [{"name": "演练联系人", "phone": "13800138000", "role": "security"}]}, token=token)
+            if created.status != 201:
+                continue
+            provider = created.body["id"]
+            server.api.call("POST", f"/api/v1/staff/providers/{provider}/assessments", {
+                "assessedOn": now - 86_400_000, "assessor": "测评机构", "questionnaire": {"encryption": "yes"},
+                "findings": "无", "result": "pass", "nextReviewAt": now + 300 * 86_400_000}, token=token)
+            issued = server.api.call("POST", f"/api/v1/staff/providers/{provider}/credentials", {
+                "scopes": scopes, "expiresAt": now + 30 * 86_400_000, "publicKey": keys[1]}, token=token)
+            if issued.status != 201:
+                raise RuntimeError(f"provider credential: {issued}")
+            script = os.path.join(directory, f"sign_{kind}.py")
+            with open(script, "w") as file:
+                file.write(SIGNER.replace("{private}", keys[0]))
+            signers[prefix] = (issued.body["token"], script)
+            break
+        else:
+            raise RuntimeError(f"no staff role could register a {kind} provider")
+    return signers
+
+
+def credit_code(first17):
+    """GB 32100 check character, so the licence passes without manual review."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights))
+    return first17 + alphabet[(31 - total % 31) % 31]
 
 
 def pick_token(server, target, tokens):
@@ -126,7 +199,7 @@ def pick_token(server, target, tokens):
     return last[0], tokens[last[0]], last[1]
 
 
-def run_sqlmap(sqlmap, server, target, label, token, args, workdir):
+def run_sqlmap(sqlmap, server, target, label, token, args, workdir, signer=None):
     url = server.base + target["path"] + ("?" + target["query"] if target["query"] else "")
     out_dir = os.path.join(workdir, "sqlmap", target["id"])
     command = [sqlmap, "-u", url, "--method", target["method"], "--batch", "--flush-session",
@@ -140,6 +213,8 @@ def run_sqlmap(sqlmap, server, target, label, token, args, workdir):
     command += ["--headers", "\n".join(headers)]
     if target["id"] in FRESH_ADDRESS:
         command += ["--tamper", "xforwardedfor"]
+    if signer:
+        command += ["--preprocess", signer]
     started = time.time()
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=args.target_timeout)
@@ -213,11 +288,18 @@ def main():
               f"techniques {args.technique}, {args.workers} in parallel", flush=True)
         if skipped and not only:
             print(f"skipped: {', '.join(skipped)}", flush=True)
-        chosen = {t["id"]: pick_token(server, t, tokens) for t in found}
+        signers = {}
+        if any(t["provider"] for t in found):
+            signers = provider_signers(server, [tokens["compliance_officer"], tokens["admin"]], workdir)
+        chosen = {}
+        for t in found:
+            signer = next((v for prefix, v in signers.items() if t["path"].startswith(prefix)), None)
+            chosen[t["id"]] = ("provider (signed)", signer[0], "signed", signer[1]) if signer \
+                else pick_token(server, t, tokens) + (None,)
 
         def one(target):
-            label, token, status = chosen[target["id"]]
-            return target, label, status, run_sqlmap(sqlmap, server, target, label, token, args, workdir)
+            label, token, status, signer = chosen[target["id"]]
+            return target, label, status, run_sqlmap(sqlmap, server, target, label, token, args, workdir, signer)
 
         results = []
         with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
