@@ -35,15 +35,23 @@ public enum CardNumberDetector {
         public static let anyPrefix = Options(requiresIssuerPrefix: false)
     }
 
-    /// Whether `text` contains anything that looks like a card number.
+    /// Whether `text` contains anything that looks like a card number. UUIDs in it are skipped: they are the
+    /// platform's identifiers and what clients send as Idempotency-Keys, and their digit groups, read across the
+    /// hyphens, pass the issuer-prefix and Luhn checks about once in 60,000.
     public static func containsCardNumber(_ text: String, options: Options = .standard) -> Bool {
         var found = false
         var scanner = CardNumberScanner(options: options)
-        scanner.scan(text) { _ in
+        scanner.scan(withoutUUIDs(text)) { _ in
             found = true
             return false
         }
         return found
+    }
+
+    static func withoutUUIDs(_ text: String) -> String {
+        guard text.utf8.count >= 36, text.utf8.contains(UInt8(ascii: "-")) else { return text }
+        return text.replacing(
+            /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, with: " ")
     }
 
     /// Every card-number-like sequence in `text`, in order, without overlaps.

@@ -58,6 +58,18 @@ struct CardNumberDetectorTests {
         #expect(Luhn.checkDigit(for: "12a") == nil)
     }
 
+    @Test("2.4.2: a UUID whose digit groups read as a card number is an identifier, not a card")
+    func uuidsAreNotCards() {
+        // 41111111-1111-1111-…: read across the hyphens, the first three groups are the Visa test number
+        let uuid = "41111111-1111-1111-abcd-0123456789ab"
+        #expect(!CardNumberDetector.containsCardNumber(uuid))
+        #expect(!CardNumberDetector.containsCardNumber("listing \(uuid.uppercased()) in the cart"))
+        // the same digits written as a card still are one, beside a UUID or not
+        #expect(CardNumberDetector.containsCardNumber("4111-1111-1111-1111"))
+        #expect(CardNumberDetector.containsCardNumber("\(uuid) paid with 4111 1111 1111 1111"))
+        #expect(CardNumberDetector.containsCardNumber("41111111-1111-1111-abcd"), "not a whole UUID")
+    }
+
     @Test("2.4.2: card numbers are detected in free text", arguments: testPANs)
     func detected(pan: String) throws {
         // setup
