@@ -209,3 +209,11 @@ class Shop:
         if reply.status != status:
             raise RuntimeError(f"{what}: expected {status}, got {reply}")
         return reply
+
+
+def social_credit_code(first17: str) -> str:
+    """GB 32100 check character, so the merchant licence passes without manual review."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights))
+    return first17 + alphabet[(31 - total % 31) % 31]

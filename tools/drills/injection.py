@@ -152,7 +152,7 @@ def provider_signers(server, staff_tokens, workdir):
         licence = "91330106MA2K" + "%05d" % (10_000 + n)
         for token in staff_tokens:
             created = server.api.call("POST", "/api/v1/staff/providers", {
-                "kind": kind, "legalName": f"演练服务商{n}有限公司", "licenceCode": credit_code(licence),
+                "kind": kind, "legalName": f"演练服务商{n}有限公司", "licenceCode": drill_lib.social_credit_code(licence),
                 "qualification": "许可证", "contractRef": f"CT-INJ-{n}", "dpaRef": f"DPA-INJ-{n}",
                 "contacts": [{"name": "演练联系人", "phone": "13800138000", "role": "security"}]}, token=token)
             if created.status != 201:
@@ -173,14 +173,6 @@ def provider_signers(server, staff_tokens, workdir):
         else:
             raise RuntimeError(f"no staff role could register a {kind} provider")
     return signers
-
-
-def credit_code(first17):
-    """GB 32100 check character, so the licence passes without manual review."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights))
-    return first17 + alphabet[(31 - total % 31) % 31]
 
 
 def pick_token(server, target, tokens):

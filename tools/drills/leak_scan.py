@@ -12,7 +12,8 @@ import argparse, collections, json, os, random, re, shutil, sqlite3, struct, sub
 import urllib.parse, urllib.request, http.cookiejar
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drill_lib import Reply, Server, Sessions, Shop, exit_on_sigterm, idempotency_key, totp  # noqa: E402
+from drill_lib import (Reply, Server, Sessions, Shop, exit_on_sigterm, idempotency_key,  # noqa: E402
+                       social_credit_code, totp)
 import openapi_fields  # noqa: E402
 
 PASSWORD = "drill-Passw0rd-long-enough"
@@ -44,14 +45,6 @@ def resident_id_check(first17: str) -> str:
     """ISO 7064 MOD 11-2, as Sources/Domain/ResidentID.swift computes it."""
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
-
-
-def social_credit_code(first17: str) -> str:
-    """GB 32100 check character, so the merchant licence passes without manual review."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights))
-    return first17 + alphabet[(31 - total % 31) % 31]
 
 
 class Canaries:

@@ -25,10 +25,11 @@ enum StepUpCodes {
         {
             return codeSent(channel: channel)
         }
-        let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        let code = OneTimeCodes.make()
         let key = try await SubjectKeys.key(subject: account.id, platform: platform, on: db)
         let row = StepUpCodeRow(
-            accountId: account.id, purpose: purpose, codeMAC: mac(code, purpose: purpose, key: key), issuedAt: now,
+            accountId: account.id, purpose: purpose, codeMAC: OneTimeCodes.mac(code, label: label(purpose), key: key),
+            issuedAt: now,
             expiresAt: now + lifetimeMillis)
         try await platform.db.transaction { db in
             try await StepUpCodeStore.replace(row, on: db)
@@ -61,7 +62,7 @@ enum StepUpCodes {
             return false
         }
         let key = try await SubjectKeys.key(subject: account.id, platform: platform, on: db)
-        let matches = matches(code, purpose: purpose, mac: row.code_mac, key: key)
+        let matches = OneTimeCodes.matches(code, label: label(purpose), mac: row.code_mac, key: key)
         try await platform.db.transaction { db in
             if matches { try await StepUpCodeStore.delete(accountId: account.id, on: db) }
             try await AuditTrail.record(
@@ -81,15 +82,5 @@ enum StepUpCodes {
                 + ". Sign in again with the code as 'otp' within 5 minutes.")
     }
 
-    private static func message(_ code: String, _ purpose: String) -> Data { Data("step-up|\(purpose)|\(code)".utf8) }
-
-    private static func mac(_ code: String, purpose: String, key: SymmetricKey) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: message(code, purpose), using: key))
-    }
-
-    /// Constant-time: the library compares the MACs.
-    private static func matches(_ code: String, purpose: String, mac: String, key: SymmetricKey) -> Bool {
-        guard let expected = Hex.decode(mac) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(expected, authenticating: message(code, purpose), using: key)
-    }
+    private static func label(_ purpose: String) -> String { "step-up|\(purpose)" }
 }

@@ -61,7 +61,7 @@ public enum RealName {
         if try await IdentityVerificationStore.verifiedElsewhere(idIndex: idIndex, except: account.id, on: db) {
             throw Problem.conflict("This ID number already verifies another account.")
         }
-        let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        let code = OneTimeCodes.make()
         let now = platform.now
         let row = try await platform.db.transaction { db in
             let key = try await SubjectKeys.key(subject: account.id, platform: platform, on: db)
@@ -70,7 +70,7 @@ public enum RealName {
             row.name_cipher = try seal(name, "name_cipher", account.id, key)
             row.id_number_cipher = try seal(residentId.value, "id_number_cipher", account.id, key)
             row.id_index = idIndex
-            row.code_mac = codeMAC(code, key: key)
+            row.code_mac = OneTimeCodes.mac(code, label: "verification-code", key: key)
             row.code_expires_at = now + codeLifetimeMillis
             try await IdentityVerificationStore.save(row, on: db)
             try await AuditTrail.record(
@@ -101,7 +101,9 @@ public enum RealName {
             try await IdentityVerificationStore.save(row, on: db)
             throw Problem.invalid("code", "The code has expired; start again.")
         }
-        guard codeMatches(code, mac: mac, key: key) else { throw Problem.invalid("code", "The code is not correct.") }
+        guard OneTimeCodes.matches(code, label: "verification-code", mac: mac, key: key) else {
+            throw Problem.invalid("code", "The code is not correct.")
+        }
         let name = try open(row.name_cipher, "name_cipher", caller.accountId, key)
         let residentId = try open(row.id_number_cipher, "id_number_cipher", caller.accountId, key)
         try await ProviderAccess.recordIdentityCheck(subject: caller.accountId, platform: platform)
@@ -273,17 +275,6 @@ public enum RealName {
         } catch {
             throw Problem.invalid("residentId", error.message)
         }
-    }
-
-    private static func codeMAC(_ code: String, key: SymmetricKey) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("verification-code|\(code)".utf8), using: key))
-    }
-
-    /// Constant-time: the library compares the codes' MACs.
-    private static func codeMatches(_ code: String, mac: String, key: SymmetricKey) -> Bool {
-        guard let expected = Hex.decode(mac) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(
-            expected, authenticating: Data("verification-code|\(code)".utf8), using: key)
     }
 
     private static func seal(_ value: String, _ column: String, _ accountId: String, _ key: SymmetricKey) throws -> Data
