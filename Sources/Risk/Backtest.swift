@@ -42,7 +42,7 @@ public struct Backtest: Sendable {
     }
 
     /// A labelled row for training: the features of an event and whether it was fraud.
-    public typealias Row = (features: [String: Double], fraud: Bool)
+    public typealias Row = (features: RiskFeatureVector, fraud: Bool)
 
     public static func run(
         _ events: [SimulatedEvent], engine: RiskEngine, shadow: RiskEngine? = nil,

@@ -41,7 +41,7 @@ public struct GradientBoostedModel: Sendable {
     let catBoundaries: [Int32]
     let catThresholdStart: [Int]
     let catThreshold: [UInt32]
-    /// The same trees laid out to be walked four at a time (what scoring uses).
+    /// The same trees laid out to be walked eight at a time (what scoring uses); nil past 65,536 features.
     private var interleaved: InterleavedTrees?
 
     /// Reads a LightGBM text model.

@@ -1,23 +1,28 @@
 /// The model's trees laid out for speed: eight trees are walked side by side, so the CPU overlaps their dependent
-/// loads instead of waiting on one tree's next node at a time. Each leaf is a node that points to itself, so a
-/// walk that reached its leaf can keep stepping in place while the others go on, and each
-/// split's missing-value rule is folded ahead of time into two flags, so a step is a load, a compare and a
-/// select. Trees are still summed one by one in their order, so scores are bit-for-bit those of the tree walk.
+/// loads instead of waiting on one tree's next node at a time. A node is 16 bytes and a split's two children sit
+/// next to each other, so a step reads one cache line and the whole 400-tree model fits in a core's L2 cache.
+/// Each leaf is a node that points to itself, so a walk that reached its leaf can keep stepping in place while
+/// the others go on, and each split's missing-value rule is folded ahead of time into two flags, so a step is a
+/// load, a compare and an add. Trees are still summed one by one in their order, so scores are bit-for-bit those
+/// of the tree walk.
 final class InterleavedTrees: @unchecked Sendable {
-    // Immutable after init: nodes of every tree, leaves included, as parallel columns.
+    struct Node {
+        /// A split's threshold; a leaf's value.
+        var threshold: Double
+        /// A split's left child (the right one follows it); a leaf's own index.
+        var child: Int32
+        var feature: UInt16
+        /// Bit 0: a zero value counts as missing; bit 1: a missing value goes left; bit 2: categorical split;
+        /// bit 3: a leaf.
+        var flags: UInt8
+    }
+
+    // Immutable after init.
     private let count: Int
-    private let feature: UnsafeMutablePointer<Int32>
-    private let threshold: UnsafeMutablePointer<Double>
-    /// Bit 0: a zero value counts as missing; bit 1: a missing value goes left; bit 2: categorical split;
-    /// bit 3: a leaf.
-    private let flags: UnsafeMutablePointer<UInt8>
-    private let left: UnsafeMutablePointer<Int32>
-    private let right: UnsafeMutablePointer<Int32>
-    /// The leaf's value (0 for splits).
-    private let value: UnsafeMutablePointer<Double>
-    /// Categorical splits: where the split's bitset starts in `bitsets`, and how many 32-bit words it has.
-    private let bitsetStart: UnsafeMutablePointer<Int32>
-    private let bitsetWords: UnsafeMutablePointer<Int32>
+    private let nodes: UnsafeMutablePointer<Node>
+    /// Categorical splits, by node: where the split's bitset starts in `bitsets`, and how many 32-bit words it has.
+    private let bitsetStart: [Int32]
+    private let bitsetWords: [Int32]
     private let bitsets: [UInt32]
     /// Per tree: its root node, in tree order.
     private let roots: [Int32]
@@ -28,100 +33,83 @@ final class InterleavedTrees: @unchecked Sendable {
     private static let categorical: UInt8 = 4
     private static let leaf: UInt8 = 8
 
-    init(_ model: GradientBoostedModel) {
+    /// Nil when a feature index does not fit a node (more than 65,536 columns): the tree walk is used then.
+    init?(_ model: GradientBoostedModel) {
         featureCount = model.featureNames.count
-        var feature: [Int32] = []
-        var threshold: [Double] = []
-        var flags: [UInt8] = []
-        var left: [Int32] = []
-        var right: [Int32] = []
-        var value: [Double] = []
+        guard featureCount <= Int(UInt16.max) + 1 else { return nil }
+        var nodes: [Node] = []
         var bitsetStart: [Int32] = []
         var bitsetWords: [Int32] = []
         var roots: [Int32] = []
+        func append(_ node: Node, bitset: (start: Int32, words: Int32) = (0, 0)) {
+            nodes.append(node)
+            bitsetStart.append(bitset.start)
+            bitsetWords.append(bitset.words)
+        }
         for tree in 0..<model.treeCount {
-            let leaves =
-                (tree + 1 < model.treeCount ? model.treeLeafStart[tree + 1] : model.leafValue.count)
-                - model.treeLeafStart[tree]
-            let splits = model.singleLeaf[tree] ? 0 : leaves - 1
-            let base = Int32(feature.count)
-            // Splits first (node n at base + n), then leaves (leaf l at base + splits + l).
-            func global(_ child: Int32) -> Int32 { child >= 0 ? base + child : base + Int32(splits) + ~child }
-            for node in 0..<splits {
-                let at = model.treeNodeStart[tree] + node
+            let leafStart = model.treeLeafStart[tree]
+            let base = Int32(nodes.count)
+            roots.append(base)
+            if model.singleLeaf[tree] {
+                append(Node(threshold: model.leafValue[leafStart], child: base, feature: 0, flags: Self.leaf))
+                continue
+            }
+            // Breadth first: each split's children are given two adjacent places as it is laid out.
+            var queue: [Int32] = [0]  // LightGBM's child links: ≥ 0 a split, < 0 the leaf ~child
+            var next = 0
+            while next < queue.count {
+                let link = queue[next]
+                let me = base + Int32(next)
+                next += 1
+                if link < 0 {
+                    append(
+                        Node(
+                            threshold: model.leafValue[leafStart + Int(~link)], child: me, feature: 0,
+                            flags: Self.leaf))
+                    continue
+                }
+                let at = model.treeNodeStart[tree] + Int(link)
+                let children = base + Int32(queue.count)
+                queue.append(model.leftChild[at])
+                queue.append(model.rightChild[at])
                 let type = model.decisionType[at]
-                feature.append(model.splitFeature[at])
-                left.append(global(model.leftChild[at]))
-                right.append(global(model.rightChild[at]))
-                value.append(0)
+                let feature = UInt16(model.splitFeature[at])
                 if type & 1 == 1 {
                     let index = model.catBoundaryStart[tree] + Int(model.threshold[at])
                     let from = Int(model.catBoundaries[index])
-                    threshold.append(0)
-                    flags.append(Self.categorical)
-                    bitsetStart.append(Int32(model.catThresholdStart[tree] + from))
-                    bitsetWords.append(model.catBoundaries[index + 1] - Int32(from))
+                    append(
+                        Node(threshold: 0, child: children, feature: feature, flags: Self.categorical),
+                        bitset: (
+                            Int32(model.catThresholdStart[tree] + from), model.catBoundaries[index + 1] - Int32(from)
+                        ))
                 } else {
                     // LightGBM's NumericalDecision: missing type in bits 2–3 (0 none, 1 zero, 2 NaN), default left
                     // in bit 1. With "none", a missing value is read as 0, so it goes where 0 goes.
                     let missing = (type >> 2) & 3
                     let defaultLeft = type & 2 != 0
                     let missingGoesLeft = missing == 0 ? 0 <= model.threshold[at] : defaultLeft
-                    threshold.append(model.threshold[at])
-                    flags.append((missing == 1 ? Self.zeroIsMissing : 0) | (missingGoesLeft ? Self.missingLeft : 0))
-                    bitsetStart.append(0)
-                    bitsetWords.append(0)
+                    append(
+                        Node(
+                            threshold: model.threshold[at], child: children, feature: feature,
+                            flags: (missing == 1 ? Self.zeroIsMissing : 0) | (missingGoesLeft ? Self.missingLeft : 0)))
                 }
             }
-            for leaf in 0..<leaves {
-                let me = base + Int32(splits + leaf)
-                feature.append(0)
-                threshold.append(0)
-                flags.append(Self.leaf)
-                left.append(me)
-                right.append(me)
-                value.append(model.leafValue[model.treeLeafStart[tree] + leaf])
-                bitsetStart.append(0)
-                bitsetWords.append(0)
-            }
-            roots.append(base)
         }
         // The idle leaf: where a lane with no tree left waits.
-        let idle = Int32(feature.count)
-        feature.append(0)
-        threshold.append(0)
-        flags.append(Self.leaf)
-        left.append(idle)
-        right.append(idle)
-        value.append(0)
-        bitsetStart.append(0)
-        bitsetWords.append(0)
-        count = feature.count
-        func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
-            let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
-            pointer.initialize(from: array, count: array.count)
-            return pointer
-        }
-        self.feature = copy(feature)
-        self.threshold = copy(threshold)
-        self.flags = copy(flags)
-        self.left = copy(left)
-        self.right = copy(right)
-        self.value = copy(value)
-        self.bitsetStart = copy(bitsetStart)
-        self.bitsetWords = copy(bitsetWords)
+        let idle = Int32(nodes.count)
+        append(Node(threshold: 0, child: idle, feature: 0, flags: Self.leaf))
+        count = nodes.count
+        self.nodes = UnsafeMutablePointer<Node>.allocate(capacity: count)
+        self.nodes.initialize(from: nodes, count: count)
+        self.bitsetStart = bitsetStart
+        self.bitsetWords = bitsetWords
         self.bitsets = model.catThreshold
         self.roots = roots
     }
 
     deinit {
-        for pointer in [feature, left, right, bitsetStart, bitsetWords] as [UnsafeMutablePointer<Int32>] {
-            pointer.deinitialize(count: count)
-            pointer.deallocate()
-        }
-        threshold.deallocate()
-        value.deallocate()
-        flags.deallocate()
+        nodes.deinitialize(count: count)
+        nodes.deallocate()
     }
 
     /// The raw score: `features` must hold at least `featureCount` values (NaN is missing).
@@ -155,18 +143,18 @@ final class InterleavedTrees: @unchecked Sendable {
                     n7 = step(n7, input)
                 } while isLeaf(n0) & isLeaf(n1) & isLeaf(n2) & isLeaf(n3) & isLeaf(n4) & isLeaf(n5) & isLeaf(n6)
                     & isLeaf(n7) == 0
-                sum += value[Int(n0)]
-                sum += value[Int(n1)]
-                sum += value[Int(n2)]
-                sum += value[Int(n3)]
-                sum += value[Int(n4)]
-                sum += value[Int(n5)]
-                sum += value[Int(n6)]
-                sum += value[Int(n7)]
+                sum += nodes[Int(n0)].threshold
+                sum += nodes[Int(n1)].threshold
+                sum += nodes[Int(n2)].threshold
+                sum += nodes[Int(n3)].threshold
+                sum += nodes[Int(n4)].threshold
+                sum += nodes[Int(n5)].threshold
+                sum += nodes[Int(n6)].threshold
+                sum += nodes[Int(n7)].threshold
                 tree += 8
             }
             while tree < trees {
-                sum += value[Int(walk(roots[tree], input))]
+                sum += nodes[Int(walk(roots[tree], input))].threshold
                 tree += 1
             }
         }
@@ -175,30 +163,31 @@ final class InterleavedTrees: @unchecked Sendable {
 
     /// 1 for a leaf, else 0.
     @inline(__always)
-    private func isLeaf(_ node: Int32) -> Int { Int(flags[Int(node)] >> 3) }
+    private func isLeaf(_ node: Int32) -> Int { Int(nodes[Int(node)].flags >> 3) }
 
     /// From `node` down to its leaf.
     @inline(__always)
     private func walk(_ node: Int32, _ input: UnsafePointer<Double>) -> Int32 {
         var node = node
-        while flags[Int(node)] & Self.leaf == 0 { node = step(node, input) }
+        while nodes[Int(node)].flags & Self.leaf == 0 { node = step(node, input) }
         return node
     }
 
-    /// One level down (a leaf stays where it is).
+    /// One level down (a leaf stays where it is: its child is itself and it never goes right).
     @inline(__always)
     private func step(_ node: Int32, _ input: UnsafePointer<Double>) -> Int32 {
         let at = Int(node)
-        let x = input[Int(feature[at])]
-        let rule = flags[at]
+        let n = nodes[at]
+        let x = input[Int(n.feature)]
         let goLeft: Bool
-        if rule & Self.categorical != 0 {
+        if n.flags & Self.categorical != 0 {
             goLeft = categoricalLeft(at, x)
         } else {
-            let missing = x.isNaN || (rule & Self.zeroIsMissing != 0 && abs(x) <= 1e-35)
-            goLeft = missing ? rule & Self.missingLeft != 0 : x <= threshold[at]
+            let missing = x.isNaN || (n.flags & Self.zeroIsMissing != 0 && abs(x) <= 1e-35)
+            goLeft = missing ? n.flags & Self.missingLeft != 0 : x <= n.threshold
         }
-        return goLeft ? left[at] : right[at]
+        let goRight: Int32 = !goLeft && n.flags & Self.leaf == 0 ? 1 : 0
+        return n.child &+ goRight
     }
 
     /// LightGBM's CategoricalDecision: NaN and negative categories go right; others are truncated toward zero.

@@ -69,19 +69,26 @@ public struct RiskFeatures: Sendable {
         "merchant_events_1h", "ring_size",
     ]
 
+    /// Positions in a `RiskFeatureVector`, in the order of `names`.
+    enum Column: Int, CaseIterable {
+        case eventKind, accountAgeDays, amountFen, amountVsHistory, accountEvents1m, accountEvents1h,
+            accountCheckouts1h, accountCheckouts24h, accountRefunds24h, accountNewDevice, accountNewIp, accountIps1h,
+            deviceEvents1h, deviceAccounts24h, ipEvents1m, ipPaymentsFailed1h, ipAccounts24h, ipTokens1h,
+            tokenAccounts24h, addressAccounts24h, merchantEvents1h, ringSize
+    }
+
     public var entityCount: Int {
         accounts.count + devices.count + ips.count + tokens.count + addresses.count + merchants.count
     }
 
-    public mutating func observe(_ event: RiskObservation) -> [String: Double] {
+    public mutating func observe(_ event: RiskObservation) -> RiskFeatureVector {
         let t = event.time
         let amount = Double(event.amountFen)
-        var features: [String: Double] = [:]
-        features.reserveCapacity(Self.names.count + 1)
+        var features = RiskFeatureVector()
         // the event as a number, so one model can tell a login from a payment
-        features["event_kind"] = Double(RiskEventKind.allCases.firstIndex(of: event.kind) ?? -1)
-        features["account_age_days"] = Double(max(t - event.accountCreatedAt, 0)) / 86_400_000
-        features["amount_fen"] = amount
+        features[.eventKind] = Double(event.kind.number)
+        features[.accountAgeDays] = Double(max(t - event.accountCreatedAt, 0)) / 86_400_000
+        features[.amountFen] = amount
 
         // Updated in place (`&dict[key, default:]`): taking a copy out would copy its buckets on every event.
         Self.observeAccount(&accounts[event.account, default: AccountState()], event, into: &features)
@@ -89,40 +96,40 @@ public struct RiskFeatures: Sendable {
         var ring = 1
         if let device = event.device {
             Self.touch(&devices[device, default: SharedState()], event) { shared in
-                features["device_events_1h"] = Double(shared.totals.read(.hour, at: t).count)
+                features[.deviceEvents1h] = Double(shared.totals.read(.hour, at: t).count)
                 let linked = shared.accounts.count(.day, at: t)
-                features["device_accounts_24h"] = Double(linked)
+                features[.deviceAccounts24h] = Double(linked)
                 ring = max(ring, linked)
             }
         }
         if let ip = event.ip {
             Self.touch(&ips[ip, default: SharedState()], event) { shared in
-                features["ip_events_1m"] = Double(shared.totals.read(.minute, at: t).count)
-                features["ip_payments_failed_1h"] = Double(shared.totals.read(.hour, at: t, series: 1).count)
-                features["ip_accounts_24h"] = Double(shared.accounts.count(.day, at: t))
-                features["ip_tokens_1h"] = Double(shared.tokens.count(.hour, at: t))
+                features[.ipEvents1m] = Double(shared.totals.read(.minute, at: t).count)
+                features[.ipPaymentsFailed1h] = Double(shared.totals.read(.hour, at: t, series: 1).count)
+                features[.ipAccounts24h] = Double(shared.accounts.count(.day, at: t))
+                features[.ipTokens1h] = Double(shared.tokens.count(.hour, at: t))
             }
         }
         if let token = event.token {
             Self.touch(&tokens[token, default: SharedState()], event) { shared in
                 let linked = shared.accounts.count(.day, at: t)
-                features["token_accounts_24h"] = Double(linked)
+                features[.tokenAccounts24h] = Double(linked)
                 ring = max(ring, linked)
             }
         }
         if let address = event.address {
             Self.touch(&addresses[address, default: SharedState()], event) { shared in
                 let linked = shared.accounts.count(.day, at: t)
-                features["address_accounts_24h"] = Double(linked)
+                features[.addressAccounts24h] = Double(linked)
                 ring = max(ring, linked)
             }
         }
         if let merchant = event.merchant {
             Self.touch(&merchants[merchant, default: SharedState()], event) { shared in
-                features["merchant_events_1h"] = Double(shared.totals.read(.hour, at: t).count)
+                features[.merchantEvents1h] = Double(shared.totals.read(.hour, at: t).count)
             }
         }
-        features["ring_size"] = Double(ring)
+        features[.ringSize] = Double(ring)
         return features
     }
 
@@ -133,14 +140,14 @@ public struct RiskFeatures: Sendable {
     }
 
     private static func observeAccount(
-        _ account: inout AccountState, _ event: RiskObservation, into features: inout [String: Double]
+        _ account: inout AccountState, _ event: RiskObservation, into features: inout RiskFeatureVector
     ) {
         let t = event.time
         let amount = Double(event.amountFen)
         account.totals.add(amount, at: t)
         if event.kind == .checkout {
             // against the account's own history before this order (1 when there is none)
-            features["amount_vs_history"] =
+            features[.amountVsHistory] =
                 account.orders > 0 ? amount / max(account.orderTotalFen / Double(account.orders), 1) : 1
             account.totals.add(amount, at: t, series: 1)
             account.orders += 1
@@ -155,14 +162,14 @@ public struct RiskFeatures: Sendable {
         func isNew(_ first: Int64) -> Double {
             established && first > known && t - first < RiskWindow.hour.milliseconds ? 1 : 0
         }
-        if let device = event.device { features["account_new_device"] = isNew(account.devices.insert(device, at: t)) }
-        if let ip = event.ip { features["account_new_ip"] = isNew(account.ips.insert(ip, at: t)) }
-        features["account_events_1m"] = Double(account.totals.read(.minute, at: t).count)
-        features["account_events_1h"] = Double(account.totals.read(.hour, at: t).count)
-        features["account_checkouts_1h"] = Double(account.totals.read(.hour, at: t, series: 1).count)
-        features["account_checkouts_24h"] = Double(account.totals.read(.day, at: t, series: 1).count)
-        features["account_refunds_24h"] = Double(account.totals.read(.day, at: t, series: 2).count)
-        features["account_ips_1h"] = Double(account.ips.count(.hour, at: t))
+        if let device = event.device { features[.accountNewDevice] = isNew(account.devices.insert(device, at: t)) }
+        if let ip = event.ip { features[.accountNewIp] = isNew(account.ips.insert(ip, at: t)) }
+        features[.accountEvents1m] = Double(account.totals.read(.minute, at: t).count)
+        features[.accountEvents1h] = Double(account.totals.read(.hour, at: t).count)
+        features[.accountCheckouts1h] = Double(account.totals.read(.hour, at: t, series: 1).count)
+        features[.accountCheckouts24h] = Double(account.totals.read(.day, at: t, series: 1).count)
+        features[.accountRefunds24h] = Double(account.totals.read(.day, at: t, series: 2).count)
+        features[.accountIps1h] = Double(account.ips.count(.hour, at: t))
     }
 
     private static func touch(

@@ -4,9 +4,17 @@ public import Foundation
 public enum RiskOutcome: String, Sendable, Codable, CaseIterable, Comparable {
     case allow, review, challenge, block
 
-    public static func < (a: RiskOutcome, b: RiskOutcome) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// 0 for allow up to 3 for block (a switch: `allCases` would build an array on every comparison).
+    var severity: Int {
+        switch self {
+        case .allow: 0
+        case .review: 1
+        case .challenge: 2
+        case .block: 3
+        }
     }
+
+    public static func < (a: RiskOutcome, b: RiskOutcome) -> Bool { a.severity < b.severity }
 }
 
 /// The events the engine scores.
@@ -16,6 +24,21 @@ public enum RiskEventKind: String, Sendable, Codable, CaseIterable {
     case profileChange = "profile_change"
     /// A dispute closed against a merchant (signals for enforcement).
     case disputeLost = "dispute_lost"
+
+    /// The event's place in `allCases` (the `event_kind` feature), without building `allCases`.
+    public var number: Int {
+        switch self {
+        case .registration: 0
+        case .login: 1
+        case .checkout: 2
+        case .payment: 3
+        case .payout: 4
+        case .review: 5
+        case .refundRequest: 6
+        case .profileChange: 7
+        case .disputeLost: 8
+        }
+    }
 }
 
 /// A condition over named features: a comparison, or all / any of several.
@@ -32,24 +55,6 @@ public indirect enum RiskCondition: Sendable, Equatable, Codable {
     case compare(feature: String, comparison: Comparison, value: Double)
     case all([RiskCondition])
     case any([RiskCondition])
-
-    /// True when the condition holds; a missing feature makes a comparison false.
-    public func holds(_ features: [String: Double]) -> Bool {
-        switch self {
-        case .compare(let feature, let comparison, let value):
-            guard let actual = features[feature], !actual.isNaN else { return false }
-            switch comparison {
-            case .greater: return actual > value
-            case .greaterOrEqual: return actual >= value
-            case .less: return actual < value
-            case .lessOrEqual: return actual <= value
-            case .equal: return actual == value
-            case .notEqual: return actual != value
-            }
-        case .all(let conditions): return conditions.allSatisfy { $0.holds(features) }
-        case .any(let conditions): return conditions.contains { $0.holds(features) }
-        }
-    }
 
     /// Every feature the condition reads (a rule set names what it needs).
     public var features: Set<String> {

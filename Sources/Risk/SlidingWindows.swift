@@ -29,9 +29,11 @@ public enum RiskWindow: Int, Sendable, CaseIterable {
 /// (events, checkouts, refunds) share one array, each bucket's epoch, count and sum side by side: at 100,000
 /// entities most reads miss the cache, and every separate array would be another miss.
 public struct WindowedTotals: Sendable {
+    /// 16 bytes, so a window's twelve buckets span three cache lines (epochs in bucket widths fit 32 bits until
+    /// the year 2310).
     struct Bucket: Sendable {
-        var epoch: Int64 = -1
-        var count: Int64 = 0
+        var epoch: Int32 = -1
+        var count: Int32 = 0
         var sum: Double = 0
     }
     static let bucketsPerSeries = RiskWindow.allCases.count * RiskWindow.buckets
@@ -45,8 +47,8 @@ public struct WindowedTotals: Sendable {
     public mutating func add(_ value: Double, at time: Int64, series: Int = 0) {
         let offset = series * Self.bucketsPerSeries
         for window in RiskWindow.allCases {
-            let epoch = time / window.bucketMillis
-            let slot = offset + window.rawValue * RiskWindow.buckets + Int(epoch % Int64(RiskWindow.buckets))
+            let epoch = Int32(clamping: time / window.bucketMillis)
+            let slot = offset + window.rawValue * RiskWindow.buckets + Int(epoch % Int32(RiskWindow.buckets))
             // An event older than this window (another instance's, arriving late) must not clear newer counts.
             if buckets[slot].epoch > epoch { continue }
             if buckets[slot].epoch != epoch { buckets[slot] = Bucket(epoch: epoch) }
@@ -57,11 +59,11 @@ public struct WindowedTotals: Sendable {
 
     /// Events and their total in `window` up to `time`.
     public func read(_ window: RiskWindow, at time: Int64, series: Int = 0) -> (count: Int, sum: Double) {
-        let now = time / window.bucketMillis
+        let now = Int32(clamping: time / window.bucketMillis)
         var count = 0
         var sum = 0.0
         let base = series * Self.bucketsPerSeries + window.rawValue * RiskWindow.buckets
-        for slot in base..<(base + RiskWindow.buckets) where buckets[slot].epoch > now - Int64(RiskWindow.buckets) {
+        for slot in base..<(base + RiskWindow.buckets) where buckets[slot].epoch > now - Int32(RiskWindow.buckets) {
             count += Int(buckets[slot].count)
             sum += buckets[slot].sum
         }

@@ -40,7 +40,9 @@ struct ModelParityTests {
         #expect(checked == 300)
     }
 
-    @Test("2.4.3: walking four trees at a time scores bit for bit as walking them one by one")
+    @Test(
+        "2.4.3: walking eight trees at a time, nodes packed breadth first, scores bit for bit as walking them one by one"
+    )
     func interleavedWalkIsExact() throws {
         let bundled = try String(
             contentsOf: #require(

@@ -45,6 +45,95 @@ struct RiskEngineTests {
         #expect(engine.decide(.checkout, features: [:]).outcome == .allow)
     }
 
+    @Test("2.4.3: features by position and by name are one set: rules read both, storage sees names only")
+    func featureVector() throws {
+        // setup: a sliding-window feature (by position) and a platform one (by name)
+        var features = RiskFeatureVector()
+        features["amount_fen"] = 250_000
+        features["account_age_days"] = 0.5
+        features["on_deny_list"] = 0
+        features["claims_90d"] = 3
+
+        // check: reads, removal, the stored form
+        #expect(features["amount_fen"] == 250_000 && features["claims_90d"] == 3)
+        #expect(features["ring_size"] == nil && features["unknown"] == nil)
+        #expect(features.named == ["amount_fen": 250_000, "account_age_days": 0.5, "on_deny_list": 0, "claims_90d": 3])
+        features["claims_90d"] = nil
+        features["amount_fen"] = .nan
+        #expect(features["claims_90d"] == nil && features["amount_fen"] == nil)
+        #expect(RiskFeatureVector(named: features.named).named == features.named)
+
+        // check: a positional rule and a named rule both fire, each only for its events
+        let engine = RiskEngine(live: try RiskRuleSet.load(json: Data(Self.json.utf8)))
+        features["amount_fen"] = 250_000
+        #expect(engine.decide(.checkout, features: features).reasons.map(\.code) == ["new_account.large_amount"])
+        features["on_deny_list"] = 1
+        #expect(engine.decide(.checkout, features: features).outcome == .block)
+        #expect(engine.decide(.login, features: features).reasons.map(\.code) == ["list.denied"])
+        #expect(engine.decide(.payout, features: features).outcome == .allow, "no rule names payouts")
+    }
+
+    @Test("2.4.3: event numbers and outcome severity follow their declared order")
+    func orders() {
+        #expect(RiskEventKind.allCases.map(\.number) == Array(RiskEventKind.allCases.indices))
+        #expect(RiskOutcome.allCases == RiskOutcome.allCases.sorted())
+        #expect(RiskOutcome.allow < .review && .review < .challenge && .challenge < .block)
+        // each position is the feature of that name: ring_size is .ringSize
+        #expect(RiskFeatures.Column.allCases.count == RiskFeatures.names.count)
+        for column in RiskFeatures.Column.allCases {
+            let words = RiskFeatures.names[column.rawValue].split(separator: "_")
+            let camel = words.first! + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            #expect(String(describing: column) == camel)
+        }
+    }
+
+    @Test("2.4.3: a model over other columns than the sliding-window ones reads them by name")
+    func modelColumnsByName() throws {
+        // setup: one split on a platform feature (claims_90d ≤ 2 left, else right)
+        let text = """
+            tree
+            version=v4
+            num_class=1
+            num_tree_per_iteration=1
+            label_index=0
+            max_feature_idx=1
+            objective=regression
+            feature_names=amount_fen claims_90d
+            feature_infos=none none
+            tree_sizes=1
+
+            Tree=0
+            num_leaves=2
+            num_cat=0
+            split_feature=1
+            split_gain=1
+            threshold=2.5
+            decision_type=2
+            left_child=-1
+            right_child=-2
+            leaf_value=0.25 0.75
+            leaf_weight=1 1
+            leaf_count=1 1
+            internal_value=0
+            internal_weight=0
+            internal_count=2
+            is_linear=0
+            shrinkage=1
+
+            end of trees
+            """
+        let model = RiskModel(version: "t", model: try GradientBoostedModel(text: text), weight: 100)
+        let engine = RiskEngine(
+            live: RiskRuleSet(version: "empty", thresholds: .init(review: 50, challenge: 80, block: 90), rules: []),
+            model: model)
+
+        // act + check: the model's contribution follows the named column
+        let few = engine.decide(.refundRequest, features: ["claims_90d": 1, "amount_fen": 10])
+        let many = engine.decide(.refundRequest, features: ["claims_90d": 5, "amount_fen": 10])
+        #expect(few.score == 25 && few.outcome == .allow)
+        #expect(many.score == 75 && many.outcome == .review)
+    }
+
     @Test("2.4.3: a shadow rule set is decided beside the live one and differences show")
     func shadow() throws {
         let live = try RiskRuleSet.load(json: Data(Self.json.utf8))
@@ -53,7 +142,7 @@ struct RiskEngineTests {
                 Self.json.replacingOccurrences(of: "\"value\": 10}", with: "\"value\": 5}")
                     .replacingOccurrences(of: "2026-11-29.1", with: "2026-11-29.2").utf8))
         let engine = RiskEngine(live: live, shadow: stricter)
-        let features: [String: Double] = ["checkouts_1h": 7]
+        let features = RiskFeatureVector(named: ["checkouts_1h": 7])
         #expect(engine.decide(.checkout, features: features).outcome == .allow)
         #expect(engine.shadowDecision(.checkout, features: features)?.outcome == .review)
         #expect(engine.shadowDecision(.checkout, features: features)?.ruleSetVersion == "2026-11-29.2")

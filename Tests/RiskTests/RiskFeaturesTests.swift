@@ -27,7 +27,7 @@ struct RiskFeaturesTests {
         var features = RiskFeatures()
         let old = Self.t0 - 300 * Self.day
         func login(_ time: Int64, account: UInt64 = 1, created: Int64 = old, device: UInt64, ip: UInt64)
-            -> [String: Double]
+            -> RiskFeatureVector
         {
             features.observe(
                 RiskObservation(
@@ -51,7 +51,7 @@ struct RiskFeaturesTests {
     @Test("2.4.3: accounts sharing a device, a card or an address are linked; cards per network counted")
     func links() {
         var features = RiskFeatures()
-        var last: [String: Double] = [:]
+        var last = RiskFeatureVector()
         for n in 0..<4 {
             last = features.observe(
                 RiskObservation(
@@ -72,7 +72,7 @@ struct RiskFeaturesTests {
     @Test("2.4.3: amounts are judged against the account's own orders")
     func history() {
         var features = RiskFeatures()
-        func checkout(_ n: Int64, _ fen: Int64) -> [String: Double] {
+        func checkout(_ n: Int64, _ fen: Int64) -> RiskFeatureVector {
             features.observe(
                 RiskObservation(
                     time: Self.t0 + n * 3_600_000, kind: .checkout, account: 1, accountCreatedAt: 0, amountFen: fen))

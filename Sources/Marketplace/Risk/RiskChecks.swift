@@ -74,7 +74,7 @@ public enum RiskChecks {
         var features = try signals(
             .checkout, account: caller.accountId, createdAt: createdAt, clientAddress: clientAddress,
             amountFen: totalFen, platform: platform)
-        features.merge([
+        let stored: [String: Double] = [
             "amount_fen": Double(totalFen),
             "checkouts_1h": Double(counts.lastHour),
             "checkouts_24h": Double(counts.lastDay),
@@ -83,7 +83,9 @@ public enum RiskChecks {
             "failed_payments_1h": Double(counts.failedPaymentsLastHour),
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
-        ]) { _, stored in stored }
+        ]
+        // the database's figures over this instance's own
+        for (name, value) in stored { features[name] = value }
         return try await decide(.checkout, object: "checkout", features: features, caller: caller, platform: platform)
     }
 
@@ -91,7 +93,7 @@ public enum RiskChecks {
     static func signals(
         _ kind: RiskEventKind, account: String, createdAt: Int64, clientAddress: String?, device: String? = nil,
         token: String? = nil, amountFen: Int64 = 0, platform: Platform
-    ) throws -> [String: Double] {
+    ) throws -> RiskFeatureVector {
         platform.riskSignals.observe(
             RiskObservation(
                 time: platform.now, kind: kind, account: RiskSignals.entity(account), accountCreatedAt: createdAt,
@@ -177,13 +179,13 @@ public enum RiskChecks {
                  AND status = 'upheld' AND created_at >= \(bind: since)) AS complaints
             """
         ).first()
-        let features: [String: Double] = [
+        let features = RiskFeatureVector(named: [
             "claims_90d": Double(try row?.decode(column: "claims", as: Int.self) ?? 0),
             "claims_rejected_90d": Double(try row?.decode(column: "rejected", as: Int.self) ?? 0),
             "complaints_upheld_90d": Double(try row?.decode(column: "complaints", as: Int.self) ?? 0),
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: caller.accountId, on: db) ? 1 : 0,
-        ]
+        ])
         return try await decide(
             .refundRequest, object: "order:\(orderId)", features: features, caller: caller, platform: platform)
     }
@@ -199,12 +201,12 @@ public enum RiskChecks {
             WHERE merchant_id = \(bind: merchantId) AND status = 'paid'
             """
         ).first()?.decode(column: "average", as: Double?.self)
-        let features: [String: Double] = [
+        let features = RiskFeatureVector(named: [
             "amount_fen": Double(amountFen),
             "amount_vs_history": average.map { Double(amountFen) / max($0, 1) } ?? 1,
             "on_deny_list": try await RiskStore.isListed(
                 list: "deny", kind: "account", valueIndex: merchantId, on: db) ? 1 : 0,
-        ]
+        ])
         return try await decide(
             .payout, object: "merchant:\(merchantId)", features: features, caller: caller, platform: platform)
     }
@@ -223,7 +225,8 @@ public enum RiskChecks {
             accountId: merchantId, role: .owner, merchantId: merchantId, sessionId: "system", twoFactorVerified: true,
             twoFactorEnrolled: true, mustChangePassword: false)
         let risk = try await decide(
-            .disputeLost, object: "dispute:\(disputeId)", features: ["lost_disputes_90d": Double(lost)],
+            .disputeLost, object: "dispute:\(disputeId)",
+            features: RiskFeatureVector(named: ["lost_disputes_90d": Double(lost)]),
             caller: merchant, platform: platform)
         try await platform.db.transaction { db in
             try await record(risk.decision, riskCase: risk.riskCase, platform: platform, on: db)
@@ -233,7 +236,7 @@ public enum RiskChecks {
     /// Decides, and refuses a block or an unmet challenge after recording it; otherwise returns the rows to write
     /// in the action's own transaction (with a case when the decision is review).
     static func decide(
-        _ event: RiskEventKind, object: String, features: [String: Double], caller: Caller, platform: Platform
+        _ event: RiskEventKind, object: String, features: RiskFeatureVector, caller: Caller, platform: Platform
     ) async throws -> (decision: RiskDecisionRow, riskCase: RiskCaseRow?) {
         let now = platform.now
         let decision = platform.risk.decide(event, features: features)
@@ -242,7 +245,7 @@ public enum RiskChecks {
             id: Identifiers.make(), event: event.rawValue, accountId: caller.accountId,
             object: object, outcome: decision.outcome.rawValue, score: decision.score,
             reasons: String(decoding: try JSONEncoder().encode(decision.reasons), as: UTF8.self),
-            features: String(decoding: try JSONEncoder().encode(features), as: UTF8.self),
+            features: String(decoding: try JSONEncoder().encode(features.named), as: UTF8.self),
             ruleSetVersion: decision.ruleSetVersion, modelVersion: decision.modelVersion,
             shadowOutcome: shadow?.outcome.rawValue, now: now)
         let refused: Problem? =

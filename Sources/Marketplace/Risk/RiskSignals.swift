@@ -33,7 +33,7 @@ public final class RiskSignals: Sendable {
     public func startSharing() { sharing.store(true, ordering: .relaxed) }
 
     /// Counts the event and returns its features (the event itself counted).
-    public func observe(_ observation: RiskObservation) -> [String: Double] {
+    public func observe(_ observation: RiskObservation) -> RiskFeatureVector {
         publish(observation, kind: observation.kind.rawValue)
         return features.withLock { $0.observe(observation) }
     }
