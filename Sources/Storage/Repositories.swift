@@ -692,10 +692,12 @@ public enum IdentityVerificationStore {
             .first(decoding: IdentityVerificationRow.self)
     }
 
-    /// Replaces the account's verification (a new attempt starts over).
+    /// Replaces the account's verification (a new attempt starts over), every column, in one statement: two
+    /// requests saving at once (parallel code guesses) must not both find the row gone and both insert.
     public static func save(_ row: IdentityVerificationRow, on db: any SQLDatabase) async throws {
-        try await db.delete(from: "identity_verifications").where("account_id", .equal, row.account_id).run()
-        try await db.insert(into: "identity_verifications").model(row).run()
+        try await db.insert(into: "identity_verifications").model(row, nilEncodingStrategy: .asNil)
+            .onConflict(with: "account_id") { try $0.set(excludedContentOf: row, nilEncodingStrategy: .asNil) }
+            .run()
     }
 
     /// Counts one attempt at the pending code, in one statement, unless `limit` attempts were already made:
@@ -765,9 +767,14 @@ public struct ListingRow: Codable, Sendable {
 }
 
 public enum ListingStore {
-    public static func save(_ row: ListingRow, on db: any SQLDatabase) async throws {
-        try await db.delete(from: "listings").where("id", .equal, row.id).run()
-        try await db.insert(into: "listings").model(row).run()
+    /// Writes the listing in one statement. With `keepingStock`, an existing listing's stock is left as the
+    /// database has it: a withdrawal or a review read the row earlier, and checkouts may have taken stock since.
+    public static func save(_ row: ListingRow, keepingStock: Bool = false, on db: any SQLDatabase) async throws {
+        let encoder = SQLQueryEncoder(nilEncodingStrategy: .asNil)
+        let columns = try encoder.encode(row).map(\.0).filter { $0 != "id" && !(keepingStock && $0 == "stock") }
+        try await db.insert(into: "listings").model(row, with: encoder)
+            .onConflict(with: "id") { update in columns.reduce(update) { $0.set(excludedValueOf: $1) } }
+            .run()
     }
 
     public static func find(id: String, on db: any SQLDatabase) async throws -> ListingRow? {

@@ -120,4 +120,40 @@ struct CatalogTests {
             }
         }
     }
+
+    @Test(
+        "2.4.1: a withdrawal or review written from an earlier read keeps the stock checkouts took since",
+        arguments: Backend.available)
+    func staleSaveKeepsStock(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { stack in
+            // setup: ten in stock; a reviewer reads the listing, then three sell
+            let db = stack.sql
+            var row = ListingRow(
+                id: "listing-stock", merchant_id: "merchant-1", title: "茶", description: "好茶。", image_refs: "[]",
+                price_fen: 1_000, stock: 10, category: "food", status: "review", screening_reasons: "[]", now: 1)
+            try await ListingStore.save(row, on: db)
+            try await db.raw("UPDATE listings SET stock = stock - 3 WHERE id = 'listing-stock'").run()
+
+            // act: the review is written from the row read before the sale, twice at once
+            row.status = "published"
+            row.reviewed_by = "staff-1"
+            let reviewed = row
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 {
+                    group.addTask { try await ListingStore.save(reviewed, keepingStock: true, on: db) }
+                }
+                try await group.waitForAll()
+            }
+
+            // check: the review landed, the sale was not undone; a merchant's own edit still sets the stock
+            let stored = try #require(try await ListingStore.find(id: "listing-stock", on: db))
+            #expect(stored.status == "published" && stored.reviewed_by == "staff-1")
+            #expect(stored.stock == 7)
+            row.stock = 20
+            row.reviewed_by = nil
+            try await ListingStore.save(row, on: db)
+            let edited = try #require(try await ListingStore.find(id: "listing-stock", on: db))
+            #expect(edited.stock == 20 && edited.reviewed_by == nil)
+        }
+    }
 }

@@ -109,7 +109,7 @@ public enum Listings {
         else { throw Problem.notFound("The listing") }
         row.status = "withdrawn"
         row.updated_at = platform.now
-        try await save(row, event: "listing.withdraw", caller: caller, platform: platform)
+        try await save(row, event: "listing.withdraw", keepingStock: true, caller: caller, platform: platform)
     }
 
     public static func mine(caller: Caller, platform: Platform) async throws -> [ListingView] {
@@ -162,7 +162,7 @@ public enum Listings {
         row.screening_reasons = try json([note])
         row.reviewed_by = caller.accountId
         row.updated_at = platform.now
-        try await save(row, event: "listing.review", caller: caller, platform: platform)
+        try await save(row, event: "listing.review", keepingStock: true, caller: caller, platform: platform)
         return try view(row)
     }
 
@@ -181,9 +181,11 @@ public enum Listings {
         }
     }
 
-    private static func save(_ row: ListingRow, event: String, caller: Caller, platform: Platform) async throws {
+    private static func save(
+        _ row: ListingRow, event: String, keepingStock: Bool = false, caller: Caller, platform: Platform
+    ) async throws {
         try await platform.db.transaction { db in
-            try await ListingStore.save(row, on: db)
+            try await ListingStore.save(row, keepingStock: keepingStock, on: db)
             try await AuditTrail.record(
                 AuditEvent(
                     event, actor: caller.accountId, object: "listing:\(row.id)",
