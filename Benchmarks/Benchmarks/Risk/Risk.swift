@@ -64,7 +64,7 @@ final class Traffic: @unchecked Sendable {
     }
 
     /// 10,000 events' features, computed once, for the benchmarks that leave the counters out.
-    func sampleFeatures() -> [(RiskEventKind, [String: Double])] {
+    func sampleFeatures() -> [(RiskEventKind, RiskFeatureVector)] {
         (0..<10_000).map { _ in
             let event = next()
             return (event.kind, features.observe(event))
