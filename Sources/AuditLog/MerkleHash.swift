@@ -10,13 +10,19 @@ public struct MerkleHash: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The length of every hash, in bytes.
     public static let byteCount = 32
 
-    /// The 32 bytes, in memory order.
-    private let storage: SIMD4<UInt64>
+    /// The 32 bytes, in memory order. Four words rather than `SIMD4<UInt64>`: a 32-byte-aligned value in an
+    /// async frame crashed the task allocator ("freed pointer was not the last allocation", then SIGSEGV),
+    /// since task allocations are only 16-byte aligned.
+    private struct Words: Hashable, Sendable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+    }
+
+    private let storage: Words
 
     /// Wraps exactly 32 bytes; `nil` for any other length.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
-        var storage = SIMD4<UInt64>()
+        var storage = Words()
         withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: bytes) }
         self.storage = storage
     }
@@ -34,7 +40,7 @@ public struct MerkleHash: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     init(_ digest: SHA256.Digest) {
-        storage = digest.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
+        storage = digest.withUnsafeBytes { $0.loadUnaligned(as: Words.self) }
     }
 
     /// The 32 bytes.

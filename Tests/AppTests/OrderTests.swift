@@ -291,12 +291,16 @@ struct OrderTests {
         try await TestPlatform.with(.sqlite) { env in
             let (started, signal) = AsyncStream<Void>.makeStream()
             let (release, go) = AsyncStream<Void>.makeStream()
-            async let first = Idempotency.run(
-                key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
-            ) { _ in
-                signal.yield()
-                for await _ in release { break }
-                return (201, Data("{}".utf8))
+            // A task, not `async let`: Swift 6.3 can abort an `async let` whose child finishes first
+            // ("freed pointer was not the last allocation", swiftlang/swift#87481).
+            let first = Task {
+                try await Idempotency.run(
+                    key: "same", accountId: "a1", request: "POST /x", body: Data(), platform: env.platform
+                ) { _ in
+                    signal.yield()
+                    for await _ in release { break }
+                    return (201, Data("{}".utf8))
+                }
             }
             for await _ in started { break }
             await #expect(throws: Problem.conflict("A request with this Idempotency-Key is still running.")) {
@@ -305,7 +309,7 @@ struct OrderTests {
                 ) { _ in (201, Data()) }
             }
             go.yield()
-            let firstResult = try await first
+            let firstResult = try await first.value
             #expect(firstResult.status == 201)
         }
     }
